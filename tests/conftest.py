@@ -1,0 +1,75 @@
+"""Shared fixtures: a network that refuses every connection, the shared real videos, a private model cache."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+#: real videos live next to the repository (``../shared/videos``); CI clones the repo beside them
+SHARED_VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "videos"
+
+
+class NetworkBlocked(RuntimeError):
+    """Raised by every socket entry point while :func:`no_network` is active."""
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any attempt to open a network connection fail loudly for the test's duration."""
+
+    def refuse(*args, **kwargs):
+        raise NetworkBlocked(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture(scope="session")
+def shared_videos() -> Path:
+    """The folder of real videos (with MANIFEST.json); skips the test where it is absent."""
+    if not (SHARED_VIDEOS / "MANIFEST.json").is_file():
+        pytest.skip(f"real videos not available: {SHARED_VIDEOS} (expected ../shared/videos next to the repo)")
+    return SHARED_VIDEOS
+
+
+@pytest.fixture
+def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty, private model cache folder (``GAITSCAN_CACHE_DIR``) and no ``GAITSCAN_MODEL``."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GAITSCAN_CACHE_DIR", str(cache))
+    monkeypatch.delenv("GAITSCAN_MODEL", raising=False)
+    return cache
+
+
+def write_test_video(path: Path, n_frames: int = 6, *, width: int = 64, height: int = 48, fps: int = 30,
+                     rotation: int = 0, codec: str = "libx264") -> Path:
+    """Write a tiny video with PyAV: frame ``i`` is grey level ``8·i mod 256`` with a white 8×8 marker in
+    the top-left corner; ``rotation`` (degrees counter-clockwise, as PyAV reads it back) is stored
+    as display-matrix metadata. ``codec="png"`` allows odd sizes (use a ``.mov`` path)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "rgb24" if codec == "png" else "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for i in range(n_frames):
+            rgb = np.full((height, width, 3), 8 * i % 256, np.uint8)
+            rgb[:8, :8] = 255
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+@pytest.fixture
+def make_video():
+    """The :func:`write_test_video` builder."""
+    return write_test_video
