@@ -52,7 +52,7 @@ def _check(name: str, arr: np.ndarray, expected: tuple) -> None:
     actual = arr.shape
     ok = len(actual) == len(expected) and all(e is None or e == a for e, a in zip(expected, actual))
     if not ok:
-        shown = "(" + ", ".join("T" if e is None else str(e) for e in expected) + ")"
+        shown = "(" + ", ".join("T" if e is None else str(e) for e in expected) + ("," if len(expected) == 1 else "") + ")"
         raise ShapeError(f"PoseSeries.{name}: expected shape {shown}, got {tuple(actual)}")
 
 
