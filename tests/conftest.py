@@ -21,7 +21,11 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args, **kwargs):
         raise NetworkBlocked(f"network access attempted: {args!r}")
 
-    monkeypatch.setattr(socket, "socket", refuse)
+    class RefusingSocket(socket.socket):  # a class, so modules that subclass socket.socket still import
+        def __init__(self, *args, **kwargs):
+            refuse(*args)
+
+    monkeypatch.setattr(socket, "socket", RefusingSocket)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
