@@ -1,0 +1,292 @@
+"""``gaitscan batch``: identification, index bookkeeping, resumability, clinic outputs.
+
+The fast tests drive the batch with a small fake per-video job (it reads the file and "analyses"
+files starting with ``GOOD``) to check the bookkeeping; the slow ones run the real pipeline on
+synthetic videos, including a real SIGKILL of the batch process.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gaitscan.batch.discover import discover, identify, parse_date, path_component, read_manifest
+from gaitscan.batch.driver import run_batch
+from gaitscan.batch.history import NOISE, REAL, UNKNOWN, compare_sessions, judge
+from gaitscan.batch.index import INDEX_NAME
+from gaitscan.batch.job import run_job
+from gaitscan.batch.keymetrics import key_metrics
+from gaitscan.batch.outdir import STAGING, OutputFolder
+from gaitscan.errors import InputError, OutputError, UsageError
+from gaitscan.report.findings import Measure
+
+EXAMPLE = Path(__file__).parent / "data" / "analysis_rear_example.json"
+
+
+# ------------------------------------------------------------------------ a fake per-video job
+def fake_analyze(path: str, *, out_dir: str, progress: bool, **settings) -> dict:
+    """Stands in for gaitscan.pipeline.analyze: GOOD… files give the example analysis."""
+    data = Path(path).read_bytes()
+    if data.startswith(b"CRASH"):
+        os._exit(7)  # a native crash in the worker process
+    if not data.startswith(b"GOOD"):
+        raise InputError("not a video (fake)", path)
+    analysis = json.loads(EXAMPLE.read_text())
+    analysis["cadence_spm"] = float(data.split(b":")[1]) if b":" in data else analysis["cadence_spm"]
+    Path(out_dir, "analysis.json").write_text(json.dumps(analysis))
+    Path(out_dir, "report.html").write_text("<!DOCTYPE html><title>r</title>")
+    return analysis
+
+
+fake_job = functools.partial(run_job, analyze=fake_analyze)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _analyses(out: Path) -> list[tuple]:
+    with sqlite3.connect(out / INDEX_NAME) as db:
+        return db.execute("SELECT source_path, status, reason, attempts FROM analyses ORDER BY source_path").fetchall()
+
+
+def _summary(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "summary.csv", newline="") as fh:
+        return {row["file"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Path:
+    folder = tmp_path / "clinic"
+    _write(folder / "anna" / "2024-01-05_rear.mp4", "GOOD:170")
+    _write(folder / "anna" / "2024-03-01.mov", "GOOD:180")
+    _write(folder / "bob" / "2024-02-02.mp4", "a text file, not a video")
+    _write(folder / "bob" / "copy.mp4", "GOOD:170")  # same bytes as anna's first video
+    _write(folder / "Carl_2024-04-04 run.MP4", "GOOD:160")
+    _write(folder / "notes.txt", "not a video suffix")
+    _write(folder / ".hidden" / "x.mp4", "GOOD:1")
+    return folder
+
+
+# ------------------------------------------------------------------------------ identification
+@pytest.mark.parametrize("rel, runner, date, source", [
+    ("anna/2024-01-05_rear.mp4", "anna", dt.date(2024, 1, 5), "name"),
+    ("anna/sessions/2024_02_03/clip.mov", "anna", dt.date(2024, 2, 3), "name"),
+    ("anna/20240304.mp4", "anna", dt.date(2024, 3, 4), "name"),
+    ("Carl_2024-04-04 run.mp4", "Carl", dt.date(2024, 4, 4), "name"),
+    ("2024-05-06.mp4", "unknown", dt.date(2024, 5, 6), "name"),
+    ("anna/2024-13-45.mp4", "anna", dt.date(2001, 9, 9), "file date"),  # not a calendar date
+    ("loose.mp4", "unknown", dt.date(2001, 9, 9), "file date"),
+])
+def test_identify_runner_and_date_from_the_path(rel, runner, date, source):
+    mtime = dt.datetime(2001, 9, 9, 12, 0).timestamp()
+    assert identify(rel, mtime) == (runner, date, source)
+
+
+def test_parse_date_needs_one_separator_style():
+    assert parse_date("2024-01_05") is None
+    assert parse_date("x2024.06.07y") == dt.date(2024, 6, 7)
+
+
+@pytest.mark.parametrize("name", ["../../etc", "..", "a/b", "Anna M", "<script>", "", "."])
+def test_path_component_is_one_safe_folder_name(name):
+    safe = path_component(name)
+    assert "/" not in safe and "\\" not in safe and safe not in ("", ".", "..") and not safe.startswith(".")
+
+
+def test_path_component_keeps_distinct_names_distinct():
+    assert path_component("Anna M") != path_component("Anna_M")
+    assert path_component("Anna_M") == "Anna_M"
+
+
+def test_discover_skips_hidden_and_non_videos_and_the_output_folder(clinic: Path):
+    _write(clinic / "out" / "videos" / "x.mp4", "GOOD")
+    found = [v.rel for v in discover(clinic, exclude=clinic / "out")]
+    assert found == ["Carl_2024-04-04 run.MP4", "anna/2024-01-05_rear.mp4", "anna/2024-03-01.mov",
+                     "bob/2024-02-02.mp4", "bob/copy.mp4"]
+
+
+def test_manifest_names_runner_date_and_height(clinic: Path, tmp_path: Path):
+    manifest = _write(tmp_path / "m.csv", "file,runner,date,height_cm\nanna/2024-03-01.mov,Anna K,2023-12-31,172\n"
+                                          "copy.mp4,Bob B,2024-02-03,\n")
+    videos = {v.rel: v for v in discover(clinic, manifest=read_manifest(manifest))}
+    assert (videos["anna/2024-03-01.mov"].runner, videos["anna/2024-03-01.mov"].session_date,
+            videos["anna/2024-03-01.mov"].height_cm) == ("Anna K", dt.date(2023, 12, 31), 172.0)
+    assert videos["bob/copy.mp4"].date_source == "manifest"
+    assert videos["anna/2024-01-05_rear.mp4"].date_source == "name"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("file,runner\na.mp4,x\n", "lacks the column(s) date"),
+    ("file,runner,date\na.mp4,x,05/01/2024\n", "line 2: date '05/01/2024' is not YYYY-MM-DD"),
+    ("file,runner,date\na.mp4,,2024-01-01\n", "line 2: 'file' and 'runner' must not be empty"),
+    ("file,runner,date,height_cm\na.mp4,x,2024-01-01,tall\n", "line 2: height_cm 'tall'"),
+])
+def test_bad_manifest_is_a_usage_error_naming_the_line(tmp_path: Path, text: str, message: str):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_manifest(_write(tmp_path / "m.csv", text))
+
+
+# ------------------------------------------------------------------------------- pure parts
+def test_key_metrics_read_the_analysis_summary():
+    analysis = json.loads(EXAMPLE.read_text())
+    m = key_metrics(analysis)
+    assert m["pelvic_drop_left_deg"] == analysis["summary"]["left"]["pelvic_drop_deg"]["mean"]
+    assert m["crossover_rate_right"] == analysis["summary"]["right"]["crossover_rate"]
+    assert m["cadence_spm"] == analysis["cadence_spm"] and m["n_steps"] == len(analysis["steps"])
+    assert key_metrics({"cadence_spm": None, "summary": {"left": {"pelvic_drop_deg": {"mean": None}}}}) == {
+        **{k: None for k in m}, "n_steps": 0, "quality_warnings": ""}
+
+
+@pytest.mark.parametrize("a, b, sdd, verdict", [
+    (Measure(3.0, 2.5, 3.5, 10), Measure(6.2, 5.7, 6.7, 10), 2.8, REAL),     # +3.2° > SDD
+    (Measure(3.0, 2.5, 3.5, 10), Measure(5.0, 4.5, 5.5, 10), 2.8, NOISE),    # +2.0°: CIs apart, still noise
+    (Measure(6.0, 5.0, 7.0, 10), Measure(3.1, 2.0, 4.0, 10), 2.8, REAL),     # −2.9° > SDD
+    (Measure(0.2, 0.1, 0.3, 10), Measure(0.25, 0.15, 0.35, 10), None, NOISE),  # no SDD, CIs overlap
+    (Measure(0.2, 0.1, 0.3, 10), Measure(0.5, 0.4, 0.6, 10), None, REAL),      # no SDD, CIs apart
+    (None, Measure(0.5, 0.4, 0.6, 10), 2.8, UNKNOWN),
+])
+def test_session_change_judged_against_the_sdd(a, b, sdd, verdict):
+    assert judge("pelvic_drop_deg", "left", "Pelvic drop", "°", a, b, sdd).verdict == verdict
+
+
+def test_compare_sessions_uses_per_side_means_and_cadence_ci():
+    before = json.loads(EXAMPLE.read_text())
+    after = json.loads(EXAMPLE.read_text())
+    after["summary"]["right"]["pelvic_drop_deg"].update(mean=3.0, ci95=[2.5, 3.5])
+    changes = {(c.metric, c.side): c for c in compare_sessions(before, after, {"pelvic_drop_deg": 2.8})}
+    right = changes[("pelvic_drop_deg", "right")]
+    assert right.verdict == REAL and right.diff == pytest.approx(3.0 - 7.283)
+    assert changes[("pelvic_drop_deg", "left")].verdict == NOISE
+    assert changes[("cadence_spm", None)].verdict == NOISE and changes[("cadence_spm", None)].diff == 0.0
+
+
+def test_output_folder_refuses_paths_outside_it(tmp_path: Path):
+    with OutputFolder(tmp_path / "out") as out:
+        with pytest.raises(OutputError, match="outside the output folder"):
+            out.inside("../evil")
+        with pytest.raises(OutputError, match="leaves its folder"):
+            out.commit_video("videos/a/b", {"../../../x.json": b"{}"})
+        assert not (tmp_path / "x.json").exists()
+    assert not (tmp_path / "out" / STAGING).exists()
+
+
+def test_a_second_batch_on_the_same_output_folder_is_refused(tmp_path: Path):
+    with OutputFolder(tmp_path / "out"):
+        with pytest.raises(UsageError, match="another gaitscan batch"):
+            OutputFolder(tmp_path / "out").__enter__()
+
+
+# ------------------------------------------------------------------- the batch, with a fake job
+def test_batch_records_done_failed_skipped_and_exits_1(clinic: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    outcome = run_batch(clinic, out=out, jobs=2, job_fn=fake_job)
+    assert (outcome.found, outcome.done, outcome.failed, outcome.skipped, outcome.exit_code) == (5, 3, 1, 1, 1)
+    summary = _summary(out)
+    assert summary["bob/2024-02-02.mp4"]["status"] == "failed"
+    assert summary["bob/2024-02-02.mp4"]["reason"] == "not a video (fake)"
+    assert summary["bob/copy.mp4"]["status"] == "skipped"
+    assert summary["bob/copy.mp4"]["reason"] == "same content as anna/2024-01-05_rear.mp4"
+    assert summary["bob/copy.mp4"]["cadence_spm"] == ""
+    assert summary["anna/2024-03-01.mov"]["cadence_spm"] == "180"
+    assert summary["anna/2024-03-01.mov"]["pelvic_drop_right_deg"] == "7.283"
+    report = out / summary["anna/2024-03-01.mov"]["report"]
+    assert report.read_text() == "<!DOCTYPE html><title>r</title>"
+    assert out.resolve() in report.resolve().parents
+    assert [r[1] for r in _analyses(out)].count("done") == 3
+
+
+def test_rerun_analyses_nothing_and_a_moved_file_is_recognised(clinic: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    before = _summary(out)["anna/2024-03-01.mov"]["output_folder"]
+    (clinic / "anna" / "2024-03-01.mov").rename(clinic / "anna" / "renamed-2024-03-01.mov")
+    again = run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    assert (again.analysed, again.already_done, again.done, again.failed) == (0, 3, 3, 1)
+    moved = _summary(out)["anna/renamed-2024-03-01.mov"]
+    assert (moved["status"], moved["output_folder"]) == ("done", before)
+    assert "anna/2024-03-01.mov" not in _summary(out)
+    assert sorted(attempts for *_, attempts in _analyses(out)) == [1, 1, 1, 1]
+
+
+def test_failed_videos_are_retried_only_when_asked(clinic: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    assert run_batch(clinic, out=out, jobs=1, job_fn=fake_job).analysed == 0
+    _write(clinic / "bob" / "2024-02-02.mp4", "GOOD:150")  # the clinic replaced the file: new content
+    fixed = run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    assert (fixed.analysed, fixed.failed, fixed.exit_code) == (1, 0, 0)
+    _write(clinic / "bad.mp4", "still bad")
+    run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    retried = run_batch(clinic, out=out, jobs=1, job_fn=fake_job, retry_failed=True)
+    assert retried.analysed == 1
+    assert [a for p, s, r, a in _analyses(out) if p.endswith("bad.mp4")] == [2]
+
+
+def test_deleted_outputs_are_made_again(clinic: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    folder = out / _summary(out)["anna/2024-03-01.mov"]["output_folder"]
+    for f in folder.iterdir():
+        f.unlink()
+    folder.rmdir()
+    again = run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    assert again.analysed == 1 and (folder / "analysis.json").is_file()
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_and_replaced(clinic: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    _write(out / STAGING / "half-written" / "analysis.json", "{")
+    _write(out / ".tmp-summary.csv.abc.csv", "torn")
+    run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    assert not (out / STAGING).exists() and not list(out.glob(".tmp-*"))
+
+
+def test_a_crashing_worker_fails_its_video_only(clinic: Path, tmp_path: Path):
+    _write(clinic / "dora" / "2024-06-01.mp4", "CRASH")
+    outcome = run_batch(clinic, out=tmp_path / "out", jobs=2, job_fn=fake_job)
+    summary = _summary(tmp_path / "out")
+    assert summary["dora/2024-06-01.mp4"]["reason"] == "the analysis process crashed 2 times on this video"
+    assert (outcome.done, outcome.failed) == (3, 2)
+
+
+def test_index_html_escapes_user_text_and_links_reports(clinic: Path, tmp_path: Path):
+    manifest = _write(tmp_path / "m.csv", 'file,runner,date\nanna/2024-03-01.mov,"<script>alert(1)</script>",2024-03-01\n'
+                                          "Carl_2024-04-04 run.MP4,../../../etc,2024-04-04\n")
+    out = tmp_path / "out"
+    run_batch(clinic, out=out, jobs=1, job_fn=fake_job, manifest=manifest)
+    html = (out / "index.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    pages = sorted(p.name for p in (out / "runners").iterdir())
+    assert len(pages) == 4 and all(out.resolve() in p.resolve().parents for p in (out / "runners").iterdir())
+    assert not (tmp_path / "etc").exists()
+    for link in _links(html):
+        assert (out / link).is_file(), link
+
+
+def test_runner_history_compares_consecutive_sessions(clinic: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    run_batch(clinic, out=out, jobs=1, job_fn=fake_job)
+    page = (out / "runners" / "anna.html").read_text()
+    assert "2024-01-05" in page and "2024-03-01" in page
+    assert "Cadence" in page and "+10.00 steps/min" in page  # 170 → 180
+    assert "within noise" in page  # same pelvic drop in both sessions
+    assert "2.8" in page  # the SDD from the knowledge base
+
+
+def _links(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'href="([^"#]+)"', html)
