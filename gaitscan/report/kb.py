@@ -25,6 +25,7 @@ LEVELS = ("ok", "watch", "flag")
 KINDS = ("per_side", "whole", "asymmetry")
 DIRECTIONS = ("above", "below", "abs_above")
 VIEWS = ("rear", "front", "side")
+BETTER = ("lower", "higher", "abs_lower")
 SENTENCE_FIELDS = ("side", "other_side", "mean", "lo", "hi", "n", "threshold", "unit", "rate", "diff")
 
 
@@ -88,11 +89,15 @@ class FindingRule:
 
 @dataclass(frozen=True)
 class Sdd:
+    """Smallest detectable difference of one metric between sessions (None: none published)."""
+
     metric: str
     value: Optional[float]
     unit: str
+    better: str  # "lower" | "higher" | "abs_lower"
     note: str
     references: tuple[str, ...]
+    ci_key: Optional[str] = None  # set for a whole-run metric (top level of analysis.json)
 
 
 @dataclass(frozen=True)
@@ -188,10 +193,12 @@ def parse_kb(raw: Any, path: PathLike = "<knowledge base>") -> KnowledgeBase:
     sdd = {}
     for mid, e in v.entries(top, "sdd"):
         where = f"sdd.{mid}"
-        v.keys(e, where, required=("value", "unit", "note", "references"))
+        v.keys(e, where, required=("value", "unit", "better", "note", "references"), optional=("ci_key",))
         value = None if e["value"] is None else v.number(e["value"], f"{where}.value")
-        sdd[mid] = Sdd(mid, value, v.text(e["unit"], f"{where}.unit"), v.text(e["note"], f"{where}.note"),
-                       v.refs(e["references"], f"{where}.references", allow_empty=True))
+        sdd[mid] = Sdd(mid, value, v.text(e["unit"], f"{where}.unit", allow_blank=True),
+                       v.one_of(e["better"], f"{where}.better", BETTER), v.text(e["note"], f"{where}.note"),
+                       v.refs(e["references"], f"{where}.references", allow_empty=True),
+                       v.text(e["ci_key"], f"{where}.ci_key") if "ci_key" in e else None)
 
     conditions = {}
     for cid, e in v.entries(top, "conditions"):
