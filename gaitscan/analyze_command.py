@@ -1,0 +1,75 @@
+"""``gaitscan analyze``: the CLI over :func:`gaitscan.pipeline.analyze` (a short table, where it wrote)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+
+
+def _fmt(summary: dict[str, Any], key: str, unit: str, digits: int = 1) -> str:
+    s = summary.get(key)
+    if not s:
+        return "—"
+    if s.get("mean") is None:
+        return f"— ({s.get('reason', 'not measured')})"
+    lo, hi = s["ci95"]
+    return f"{s['mean']:.{digits}f}{unit} (95% CI {lo:.{digits}f}…{hi:.{digits}f}, n={s['n']})"
+
+
+def summary_table(analysis: dict[str, Any]):
+    """A rich Table with the headline numbers of one analysis."""
+    from rich.table import Table
+
+    tab = Table(title=f"gaitscan — {analysis['source'].get('file') or 'series'}", show_header=True)
+    tab.add_column("")
+    tab.add_column("left stance")
+    tab.add_column("right stance")
+    tab.add_row("view", f"{analysis['view']} (confidence {analysis['view_confidence']:.2f})", "")
+    cad = analysis["cadence_spm"]
+    ci = analysis.get("cadence_ci95")
+    tab.add_row("cadence", "—" if cad is None else f"{cad:.1f} steps/min" + (f" (95% CI {ci[0]:.1f}…{ci[1]:.1f})" if ci else ""), "")
+    L, R = analysis["summary"]["left"], analysis["summary"]["right"]
+    tab.add_row(f"pelvic drop [{analysis['pelvic_drop_method']}]", _fmt(L, "pelvic_drop_deg", "°"), _fmt(R, "pelvic_drop_deg", "°"))
+    tab.add_row("foot offset (hip widths)", _fmt(L, "foot_offset_hipw", "", 2), _fmt(R, "foot_offset_hipw", "", 2))
+    rate = lambda x: "—" if x is None else f"{x:.0%}"  # noqa: E731
+    tab.add_row("crossover rate", rate(L.get("crossover_rate")), rate(R.get("crossover_rate")))
+    tab.add_row("steps", str(L.get("n_steps", 0)), str(R.get("n_steps", 0)))
+    return tab
+
+
+@click.command("analyze")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder (default ./<name>_gaitscan).")
+@click.option("--height-cm", type=float, default=None, help="Runner's height in cm, for offsets and widths in cm.")
+@click.option("--camera-roll", "camera_roll_deg", type=float, default=None,
+              help="Known camera roll in degrees (+ when a level line's right end is lower in the image).")
+@click.option("--model", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="A pose_landmarker_*.task bundle (default: the embedded BlazePose full).")
+@click.option("--start", "start_s", type=float, default=None, help="Start time in seconds.")
+@click.option("--end", "end_s", type=float, default=None, help="End time in seconds.")
+@click.option("--stride", type=click.IntRange(min=1), default=1, help="Analyse every n-th frame.")
+@click.option("--no-report", is_flag=True, help="Do not write report.html.")
+def command(source: Path, out_dir: Optional[Path], height_cm: Optional[float], camera_roll_deg: Optional[float],
+            model: Optional[Path], start_s: Optional[float], end_s: Optional[float], stride: int, no_report: bool) -> None:
+    """Analyse a treadmill video (or a saved pose .npz): gait events, pelvic drop, crossover, cadence.
+
+    Writes analysis.json, steps.csv and pose.npz (and report.html) into the output folder.
+    """
+    from rich.console import Console
+
+    from .pipeline import analyze, default_out_dir
+
+    console = Console()
+    out = out_dir if out_dir is not None else default_out_dir(source)
+    analysis = analyze(source, out_dir=out, height_cm=height_cm, camera_roll_deg=camera_roll_deg, model=model,
+                       start_s=start_s, end_s=end_s, stride=stride, progress=True, write_report=not no_report)
+    console.print(summary_table(analysis))
+    for check in analysis["quality"]["checks"]:
+        if not check["ok"]:
+            console.print(f"[yellow]warning[/yellow] ({check['id']}): {check['message']}")
+    for key, why in analysis["not_measurable"].items():
+        console.print(f"[yellow]not measured[/yellow] {key}: {why}")
+    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    console.print(f"wrote {', '.join(written)} in {out}")

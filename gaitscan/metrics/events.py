@@ -1,0 +1,357 @@
+"""Gait events per foot — initial contact, midstance, toe-off — as one streaming detector.
+
+Methods (chosen from ``EVIDENCE.md`` §5; the view decides which):
+
+* **Rear / front view — foot vertical velocity** (after Fellin et al. 2010, J Sci Med Sport
+  13(6):646, "vertical heel position / velocity", and the foot-velocity idea of O'Connor et al.
+  2007, Gait Posture 25:469). The signal is the image height of the foot's lowest point (heel or
+  foot index, whichever is lower), zero-phase low-passed. A swing ends with a fast descent; the
+  *contact* is the frame of greatest deceleration after it (the landing kink). A stance ends when
+  the foot rises fast; the *toe-off* is the frame of greatest upward acceleration before it.
+  Velocity thresholds adapt to the clip (fractions of the recent descent/rise speeds), so camera
+  distance and zoom do not matter.
+* **Side view — Zeni et al. 2008** (Gait Posture 27:710), validated for treadmill running by
+  Fellin 2010: *contact* at the most anterior position of the heel relative to the pelvis
+  midpoint, *toe-off* at the most posterior position of the foot index.
+
+*Midstance* is the frame where the pelvis (hip midpoint) is lowest in the image during that
+stance (Dingenen 2018's "deepest landing position").
+
+Feet are **followed through time**: each frame's two feet are assigned to two tracks by
+constant-velocity continuity, never by the model's labels (which swap in 10–30 % of frames near
+the midline). Which track is the left foot is a slowly forgetting vote of the model's labels and,
+in frontal views, of the tracks' image order.
+
+Streaming: :class:`GaitEventDetector` takes one frame per :meth:`~GaitEventDetector.update` and
+reports each stance once its toe-off is known, after a fixed latency of ``latency_s`` (default
+0.25 s) past the event; :meth:`~GaitEventDetector.finish` flushes the end of a clip. Smoothing is
+redone on a trailing window of unbroken valid frames only (never across a gap).
+:func:`detect_events` is the offline wrapper: it feeds a whole series through the same object, so
+live and offline give identical events on the same frames.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+import numpy as np
+
+from ..pose import landmarks as lm
+from ..pose.series import PoseSeries
+from .filtering import DEFAULT_CUTOFF_HZ, smooth_runs
+from .view import View, side_sign
+
+Side = Literal["left", "right"]
+SIDES: tuple[Side, Side] = ("left", "right")
+#: landmark indices of each foot's points, (heel, ankle, foot index), for the labelled left and right
+FOOT_POINTS = ((lm.L_HEEL, lm.L_ANKLE, lm.L_TOE), (lm.R_HEEL, lm.R_ANKLE, lm.R_TOE))
+HEEL, ANKLE, TOE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Stance:
+    """One stance of one foot. Frames index the series; times are seconds (``series.t``)."""
+
+    side: Side
+    contact: int
+    midstance: int
+    toe_off: int
+    contact_t: float
+    midstance_t: float
+    toe_off_t: float
+
+
+@dataclass
+class _Track:
+    state: str = "swing"          # "swing" | "stance"
+    armed_from: Optional[int] = None  # frame of the descent (frontal) that arms a contact
+    contact: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Parameters of :class:`GaitEventDetector` (seconds, Hz, fractions)."""
+
+    cutoff_hz: float = DEFAULT_CUTOFF_HZ
+    window_s: float = 2.0          # trailing window that is re-smoothed at every frame
+    latency_s: float = 0.25        # how far behind the newest frame decisions are made
+    min_stance_s: float = 0.06
+    max_stance_s: float = 1.5
+    descent_frac: float = 0.5      # of the recent peak descent speed: "the foot is coming down"
+    landed_frac: float = 0.25      # below this fraction of it the descent has ended
+    rise_frac: float = 0.4         # of the recent peak rise speed: "the foot is lifting"
+    vote_memory_s: float = 3.0     # time constant of the left/right identity vote
+
+
+class GaitEventDetector:
+    """Streaming per-foot event detector (see module docstring for the method).
+
+    Parameters: ``fps`` nominal frame rate (Hz, sets window and latency in frames); ``view``
+    "rear" | "front" | "side"; ``facing`` for side views, +1 if the runner faces image-right,
+    −1 if image-left; ``config`` thresholds.
+    """
+
+    def __init__(self, *, fps: float, view: View, facing: int = 1, config: DetectorConfig = DetectorConfig()) -> None:
+        if not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.fps = float(fps)
+        self.view = view
+        self.facing = 1 if facing >= 0 else -1
+        self.cfg = config
+        self.window = max(8, int(round(config.window_s * fps)))
+        self.latency = max(2, int(round(config.latency_s * fps)))
+        self.reset()
+
+    # ------------------------------------------------------------------ public API
+    def reset(self) -> None:
+        """Forget everything (a new clip or a new runner)."""
+        self.n = 0
+        self._t: deque = deque(maxlen=self.window)
+        self._feet: deque = deque(maxlen=self.window)    # (2, 3, 2) per frame, in TRACK order
+        self._pelvis: deque = deque(maxlen=self.window)  # (2,)
+        self._scale: deque = deque(maxlen=self.window)   # leg length px
+        self._tracks = [_Track(), _Track()]
+        self._vote = 0.0  # > 0: track 0 is the left foot
+        self.track_is_left: list[bool] = []   # per frame: the mapping in force when it was decided
+        self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 2) feet in track order
+        self.swap_count = 0
+
+    def update(self, t: float, feet: np.ndarray, pelvis: np.ndarray, leg_px: float) -> list[Stance]:
+        """Add one frame; return the stances completed by it (usually none).
+
+        ``t`` seconds; ``feet`` (2, 3, 2) pixels — the model's left and right foot, each
+        (heel, ankle, foot index) × (x, y), NaN where missing; ``pelvis`` (2,) pixels, the hip
+        midpoint; ``leg_px`` the runner's leg length in pixels (hip to ankle), NaN if unknown.
+        """
+        feet = np.asarray(feet, float).reshape(2, 3, 2)
+        tracked, swapped = self._assign(feet)
+        self._vote_update(tracked, swapped)
+        self.swap_count += int(swapped == (self._vote >= 0))  # the labelled-left foot is not the left one
+        self._t.append(float(t))
+        self._feet.append(tracked)
+        self._pelvis.append(np.asarray(pelvis, float).reshape(2))
+        self._scale.append(float(leg_px))
+        self.tracked.append(tracked)
+        self.track_is_left.append(self._vote >= 0)
+        self.n += 1
+        k = self.n - 1 - self.latency
+        return self._decide(k) if k >= 0 else []
+
+    def finish(self) -> list[Stance]:
+        """End of the stream: decide the last ``latency`` frames and return what they complete."""
+        out: list[Stance] = []
+        for k in range(max(0, self.n - self.latency), self.n):
+            out += self._decide(k)
+        return out
+
+    # ------------------------------------------------------------------ feet through time
+    @staticmethod
+    def _centre(f: np.ndarray) -> np.ndarray:
+        ok = np.all(np.isfinite(f), axis=1)
+        return f[ok].mean(axis=0) if ok.any() else np.full(2, np.nan)
+
+    def _predict(self, j: int) -> np.ndarray:
+        hist = [self._centre(f[j]) for f in list(self._feet)[-2:]]
+        if len(hist) == 2 and np.all(np.isfinite(hist[0])) and np.all(np.isfinite(hist[1])):
+            return 2 * hist[1] - hist[0]
+        return hist[-1] if hist else np.full(2, np.nan)
+
+    def _assign(self, feet: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Put the two observed feet on the two tracks by continuity; return (tracked, swapped)."""
+        c = [self._centre(feet[0]), self._centre(feet[1])]
+        p = [self._predict(0), self._predict(1)]
+
+        def d(a: np.ndarray, b: np.ndarray) -> float:
+            return float(np.sum((a - b) ** 2)) if np.all(np.isfinite(a)) and np.all(np.isfinite(b)) else np.nan
+
+        keep = [d(c[0], p[0]), d(c[1], p[1])]
+        swap = [d(c[0], p[1]), d(c[1], p[0])]
+        if np.isnan(keep).any() or np.isnan(swap).any():
+            # a foot or a prediction is missing: match what is visible to its nearer track
+            vis = [i for i in (0, 1) if np.all(np.isfinite(c[i]))]
+            i = vis[0] if len(vis) == 1 else 0
+            a, b = d(c[i], p[i]), d(c[i], p[1 - i])
+            swapped = len(vis) == 1 and np.isfinite(a) and np.isfinite(b) and b < a
+        else:
+            swapped = sum(swap) < sum(keep)
+        return (feet[::-1].copy() if swapped else feet.copy()), bool(swapped)
+
+    def _vote_update(self, tracked: np.ndarray, swapped: bool) -> None:
+        decay = np.exp(-1.0 / (self.cfg.vote_memory_s * self.fps))
+        label = -1.0 if swapped else 1.0  # track 0 carries the model's "left" foot
+        geo = 0.0
+        if self.view in ("rear", "front"):
+            x0, x1 = tracked[0, HEEL, 0], tracked[1, HEEL, 0]
+            if np.isfinite(x0) and np.isfinite(x1) and x0 != x1:
+                # track 0 on the left side's image direction votes "track 0 is left"
+                geo = 1.0 if np.sign(x0 - x1) == side_sign(self.view)["left"] else -1.0
+        self._vote = decay * self._vote + 0.5 * label + 0.5 * geo
+
+    # ------------------------------------------------------------------ decisions
+    def _signals(self) -> dict[str, np.ndarray]:
+        """Smoothed signals over the trailing window (global frame index = offset + i)."""
+        feet = np.array(self._feet)            # (W, 2, 3, 2)
+        pel = np.array(self._pelvis)           # (W, 2)
+        scale = np.nanmedian(np.array(self._scale)) if np.isfinite(self._scale).any() else np.nan
+        if not np.isfinite(scale) or scale <= 0:
+            scale = float(np.nanmax(np.abs(feet[..., 1] - pel[:, None, None, 1]))) if np.isfinite(feet).any() else 1.0
+        fps = self.fps
+        out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, self.cfg.cutoff_hz)}
+        if self.view == "side":
+            heel = (feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale
+            toe = (feet[:, :, TOE, 0] - pel[:, None, 0]) * self.facing / scale
+            out["heel_ap"] = smooth_runs(heel, fps, self.cfg.cutoff_hz)
+            out["toe_ap"] = smooth_runs(toe, fps, self.cfg.cutoff_hz)
+        else:
+            low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
+            low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
+            y = smooth_runs(low, fps, self.cfg.cutoff_hz)
+            v = np.gradient(y, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
+            out["v"] = v
+            out["a"] = np.gradient(v, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
+        return out
+
+    def _decide(self, k: int) -> list[Stance]:
+        W = len(self._t)
+        off = self.n - W
+        i = k - off
+        if i < 1 or i >= W - 1:
+            return []
+        sig = self._signals()
+        done: list[Stance] = []
+        for j in (0, 1):
+            st = self._side_step(j, k, i, sig) if self.view == "side" else self._frontal_step(j, k, i, sig)
+            if st is not None:
+                done.append(st)
+        return done
+
+    def _frontal_step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
+        v, a = sig["v"][:, j], sig["a"][:, j]
+        if not np.isfinite(v[i]):
+            return None
+        down = np.nanpercentile(v, 95) if np.isfinite(v).any() else np.nan
+        up = -np.nanpercentile(v, 5) if np.isfinite(v).any() else np.nan
+        if not (down > 0 and up > 0):
+            return None
+        tr = self._tracks[j]
+        off = k - i
+        if tr.state == "swing":
+            if v[i] > self.cfg.descent_frac * down:
+                if tr.armed_from is None or tr.armed_from < off:
+                    tr.armed_from = k
+            elif tr.armed_from is not None and v[i] < self.cfg.landed_frac * down:
+                lo = max(tr.armed_from - off, 0)
+                seg = a[lo:i + 1]
+                if np.isfinite(seg).any():
+                    tr.contact = off + lo + int(np.nanargmin(seg))
+                    tr.state = "stance"
+                tr.armed_from = None
+            return None
+        # stance
+        if k - (tr.contact or k) > self.cfg.max_stance_s * self.fps:
+            tr.state, tr.contact = "swing", None
+            return None
+        if v[i] < -self.cfg.rise_frac * up:
+            c = tr.contact
+            lo = max(c + int(round(self.cfg.min_stance_s * self.fps)) - off, 0)
+            seg = a[lo:i + 1]
+            tr.state, tr.contact = "swing", None
+            if c is None or lo > i or not np.isfinite(seg).any():
+                return None
+            return self._stance(j, c, off + lo + int(np.nanargmin(seg)), sig)
+        return None
+
+    def _side_step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
+        m = max(1, int(round(0.04 * self.fps)))
+        tr = self._tracks[j]
+        off = k - i
+        if tr.state == "swing":
+            h = sig["heel_ap"][:, j]
+            if self._is_peak(h, i, m, +1):
+                tr.state, tr.contact = "stance", k
+            return None
+        if k - (tr.contact or k) > self.cfg.max_stance_s * self.fps:
+            tr.state, tr.contact = "swing", None
+            return None
+        toe = sig["toe_ap"][:, j]
+        if k - tr.contact >= self.cfg.min_stance_s * self.fps and self._is_peak(toe, i, m, -1):
+            c = tr.contact
+            tr.state, tr.contact = "swing", None
+            if c - off < 0:
+                return None
+            return self._stance(j, c, k, sig)
+        return None
+
+    @staticmethod
+    def _is_peak(x: np.ndarray, i: int, m: int, sign: int) -> bool:
+        """``x[i]`` is a strict local extremum (max for sign +1) over ±m and on the far half of the range."""
+        lo, hi = i - m, i + m + 1
+        if lo < 0 or hi > len(x):
+            return False
+        w = sign * x[lo:hi]
+        if not np.all(np.isfinite(w)):
+            return False
+        c = w[m]
+        if not (c == w.max() and np.sum(w == c) == 1):
+            return False
+        rng = sign * x[np.isfinite(x)]
+        return bool(c > np.median(rng))
+
+    def _stance(self, j: int, contact: int, toe_off: int, sig: dict) -> Optional[Stance]:
+        if toe_off <= contact:
+            return None
+        off = self.n - len(self._t)
+        py = sig["pelvis_y"]
+        seg = py[contact - off: toe_off - off + 1]
+        mid = contact + int(np.nanargmax(seg)) if np.isfinite(seg).any() else (contact + toe_off) // 2
+        t = self._t
+        side: Side = "left" if (self.track_is_left[contact] == (j == 0)) else "right"
+        return Stance(side, contact, mid, toe_off, t[contact - off], t[mid - off], t[toe_off - off])
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """Offline result: ``stances`` sorted by contact; ``feet`` (T, 2, 3, 2) pixels in SIDE order
+    (left, right) × (heel, ankle, foot index) × (x, y) as followed through time;
+    ``missing_fraction`` of frames with a foot point missing; ``swap_fraction`` of frames whose
+    foot labels were overruled by continuity."""
+
+    stances: list[Stance]
+    feet: np.ndarray
+    missing_fraction: float
+    swap_fraction: float
+    method: str = field(default="")
+
+
+METHODS = {
+    "rear": "foot vertical velocity (after Fellin 2010; O'Connor 2007)",
+    "front": "foot vertical velocity (after Fellin 2010; O'Connor 2007)",
+    "side": "heel/toe anteroposterior position relative to the pelvis (Zeni 2008)",
+}
+
+
+def leg_length_px(series: PoseSeries) -> float:
+    """Median hip-to-ankle distance in pixels over detected frames (NaN if never seen)."""
+    d = np.linalg.norm(series.xy[:, [lm.L_HIP, lm.R_HIP]] - series.xy[:, [lm.L_ANKLE, lm.R_ANKLE]], axis=2)
+    return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")
+
+
+def detect_events(series: PoseSeries, view: View, *, facing: int = 1, config: DetectorConfig = DetectorConfig()) -> EventResult:
+    """Run :class:`GaitEventDetector` over a whole (side-relabelled) series."""
+    fps = series.fps if np.isfinite(series.fps) else 30.0
+    det = GaitEventDetector(fps=fps, view=view, facing=facing, config=config)
+    feet_all = series.xy[:, [list(p) for p in FOOT_POINTS]]          # (T, 2, 3, 2)
+    pelvis = (series.xy[:, lm.L_HIP] + series.xy[:, lm.R_HIP]) / 2
+    leg = leg_length_px(series)
+    stances: list[Stance] = []
+    for n in range(len(series)):
+        stances += det.update(series.t[n], feet_all[n], pelvis[n], leg)
+    stances += det.finish()
+    stances.sort(key=lambda s: s.contact)
+    tracked = np.array(det.tracked).reshape(len(series), 2, 3, 2) if len(series) else np.zeros((0, 2, 3, 2))
+    is_left = np.array(det.track_is_left, bool)
+    feet = tracked.copy()
+    feet[~is_left] = tracked[~is_left][:, ::-1]
+    missing = float(np.mean(~np.all(np.isfinite(feet_all), axis=(1, 2, 3)))) if len(series) else 1.0
+    return EventResult(stances, feet, missing, det.swap_count / max(1, len(series)), METHODS[view])

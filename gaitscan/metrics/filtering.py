@@ -1,0 +1,56 @@
+"""Low-pass smoothing that never crosses a gap.
+
+Landmarks are missing (NaN) where the runner was not detected or a landmark was not confident.
+Filtering across such a gap would invent motion, and treating a missing value as 0 would invent a
+position, so :func:`smooth_runs` filters each unbroken run of valid samples on its own
+(Pose2Sim ``filtering.py`` does the same) and leaves the gaps NaN.
+
+The filter is a zero-phase Butterworth low-pass (``scipy.signal.butter`` + ``filtfilt``, forward
+and backward, so events are not shifted in time). Its cutoff is given in Hz and capped relative to
+the frame rate so the same call works at 30, 60 and 120 fps.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal
+
+#: Default low-pass cutoff for foot and pelvis trajectories (Hz). Running steps have most of
+#: their energy below ~10 Hz; at low frame rates the cutoff is capped at 0.4 × Nyquist.
+DEFAULT_CUTOFF_HZ = 10.0
+ORDER = 2  # per pass; filtfilt doubles it to an effective 4th-order zero-phase filter
+
+
+def runs(valid: np.ndarray) -> list[tuple[int, int]]:
+    """Return the ``[start, stop)`` index pairs of every unbroken run of True in ``valid`` (T,)."""
+    v = np.asarray(valid, bool).astype(np.int8)
+    if v.size == 0:
+        return []
+    edges = np.diff(np.concatenate(([0], v, [0])))
+    starts = np.flatnonzero(edges == 1)
+    stops = np.flatnonzero(edges == -1)
+    return list(zip(starts.tolist(), stops.tolist()))
+
+
+def effective_cutoff(fps: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> float:
+    """The cutoff actually used at frame rate ``fps`` (Hz): ``min(cutoff_hz, 0.4 × fps / 2)``."""
+    return float(min(cutoff_hz, 0.2 * fps))
+
+
+def smooth_runs(x: np.ndarray, fps: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> np.ndarray:
+    """Zero-phase low-pass ``x`` along axis 0, one unbroken run of finite rows at a time.
+
+    ``x`` is (T,) or (T, D) in any unit; a row is valid when all its values are finite. Runs too
+    short for the filter's padding are left as they are (short runs carry no gait cycle anyway).
+    Returns an array of the same shape with NaN where ``x`` had a missing row.
+    """
+    x = np.asarray(x, float)
+    flat = x.reshape(len(x), -1)
+    out = np.full_like(flat, np.nan)
+    valid = np.all(np.isfinite(flat), axis=1)
+    wn = effective_cutoff(fps, cutoff_hz) / (fps / 2.0)
+    b, a = signal.butter(ORDER, wn)
+    padlen = 3 * max(len(a), len(b))
+    for s, e in runs(valid):
+        seg = flat[s:e]
+        out[s:e] = signal.filtfilt(b, a, seg, axis=0) if e - s > padlen else seg
+    return out.reshape(x.shape)

@@ -1,0 +1,77 @@
+"""Pelvic obliquity per frame, behind a small interface so better estimators can plug in.
+
+An *obliquity estimator* takes the (side-relabelled) series and the view and returns, per frame,
+the pelvis angle in the runner's frame — degrees, **positive when the runner's right hip is lower
+than the left** — plus a confidence 0..1 (NaN angle where it could not be measured). Pelvic drop
+for a stance then follows from it (:func:`drop_from_obliquity`).
+
+Estimators are registered by name in :data:`ESTIMATORS`. Today there is one:
+
+``"landmarks"``
+    The line through BlazePose's hip landmarks 23/24, in pixels. Cheap and always available, but
+    on renders it follows the **trunk, not the pelvis** (≈ 0.25 × the true drop; DESIGN.md,
+    issue 4) — a placeholder until the image-based pelvis estimator of issue 4 registers here.
+
+Camera roll: ``camera_roll_deg`` is the angle a truly level line makes in the image, measured the
+same way as image obliquity (positive when its image-right end is lower); it is subtracted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..pose import landmarks as lm
+from ..pose.series import PoseSeries
+from .view import View
+
+
+@dataclass(frozen=True)
+class Obliquity:
+    """Per-frame pelvis angle: ``deg`` (T,) runner frame, + = right hip lower; ``confidence`` (T,)."""
+
+    deg: np.ndarray
+    confidence: np.ndarray
+    method: str
+
+
+ObliquityEstimator = Callable[[PoseSeries, View, float], Obliquity]
+
+
+def image_to_runner(image_deg: np.ndarray, view: View, camera_roll_deg: float = 0.0) -> np.ndarray:
+    """Convert image obliquity (+ = image-right end lower) to the runner frame (+ = right hip lower).
+
+    From behind the runner's right is image-right; in front it is image-left, so the sign flips.
+    """
+    level = np.asarray(image_deg, float) - camera_roll_deg
+    return -level if view == "front" else level
+
+
+def landmark_obliquity(series: PoseSeries, view: View, camera_roll_deg: float = 0.0) -> Obliquity:
+    """Obliquity of the hip-landmark line (pixels), corrected for ``camera_roll_deg``."""
+    xy = series.xy
+    img_l = np.where((xy[:, lm.L_HIP, 0] <= xy[:, lm.R_HIP, 0])[:, None], xy[:, lm.L_HIP], xy[:, lm.R_HIP])
+    img_r = np.where((xy[:, lm.L_HIP, 0] <= xy[:, lm.R_HIP, 0])[:, None], xy[:, lm.R_HIP], xy[:, lm.L_HIP])
+    d = img_r - img_l
+    image_deg = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
+    conf = np.fmin(series.visibility[:, lm.L_HIP], series.visibility[:, lm.R_HIP])
+    return Obliquity(image_to_runner(image_deg, view, camera_roll_deg), np.nan_to_num(conf, nan=0.0), "landmarks")
+
+
+#: name -> estimator; issue 4's image-based estimator registers itself here.
+ESTIMATORS: dict[str, ObliquityEstimator] = {"landmarks": landmark_obliquity}
+
+
+def drops(obl: np.ndarray, stance: str, contact: int, midstance: int, toe_off: int) -> tuple[Optional[float], Optional[float]]:
+    """(drop at midstance, peak drop over contact..toe-off) in degrees; None where not measured.
+
+    ``obl`` (T,) runner-frame obliquity (+ = right hip lower). Left stance: the swing side is the
+    right, so drop = obliquity; right stance: drop = −obliquity.
+    """
+    mid = obl[midstance]
+    seg = obl[contact:toe_off + 1]
+    sign = 1.0 if stance == "left" else -1.0
+    at_mid = float(sign * mid) if np.isfinite(mid) else None
+    peak = float(np.nanmax(sign * seg)) if np.isfinite(seg).any() else None
+    return at_mid, peak

@@ -1,0 +1,247 @@
+"""Per-step metrics from stances, the followed feet and the pelvis obliquity.
+
+Definitions and signs (also in ``docs/analysis-schema.md`` and the README):
+
+* **pelvic drop** (deg): obliquity at midstance and its peak between contact and toe-off, positive
+  when the swing-side hip is lower (:mod:`gaitscan.metrics.pelvis`).
+* **foot offset** (hip widths): stance heel x minus pelvis-midpoint x at initial contact, divided
+  by the hip width (inter-hip-landmark distance, median over the stance), positive toward the
+  stance side; **crossover** when ≤ 0. In cm with the runner's height (scale in :class:`Scale`).
+* **step width** (hip widths, cm): lateral distance between this contact's heel and the previous
+  contact's heel (the other foot).
+* **lateral trunk lean** (deg): hip-midpoint→shoulder-midpoint line against the vertical at
+  midstance, positive toward the stance side, camera roll removed.
+* **hip adduction** (deg, frontal plane): stance thigh (hip→knee) against the perpendicular to the
+  hip line at midstance, positive when the knee is medial.
+* **knee FPPA** (deg): 180° minus the hip–knee–ankle angle at midstance, positive for valgus (knee
+  medial to the hip–ankle line). 2D FPPA does not reflect 3D knee abduction (Dingenen 2018) —
+  low validity.
+* **times** (s): stance = toe-off − contact; step = contact − previous contact (other foot);
+  flight = contact − previous toe-off (other foot; negative = double support). Resolution: one
+  frame.
+* **side view**: overstride (heel ahead of the hip midpoint at contact, leg lengths), knee flexion
+  at contact (deg), foot-strike pattern from the foot angle at contact (Altman & Davis 2012
+  thresholds in ``thresholds.yaml``), forward trunk lean at midstance (deg, + forward).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ..pose import landmarks as lm
+from ..pose.series import PoseSeries
+from .config import thresholds
+from .events import HEEL, TOE, EventResult, Stance
+from .filtering import smooth_runs
+from .pelvis import drops
+from .view import View, side_sign
+
+SIDE_VIEW_REASON = "not measurable from a side view (needs a rear or front view)"
+FRONTAL_ONLY = ("pelvic_drop_deg", "pelvic_drop_peak_deg", "pelvic_drop_landmarks_deg", "foot_offset_hipw",
+                "foot_offset_cm", "crossover", "step_width_hipw", "step_width_cm", "trunk_lean_deg",
+                "hip_adduction_deg", "knee_fppa_deg")
+SIDE_ONLY = ("foot_strike", "overstride_legl", "knee_flexion_contact_deg", "trunk_forward_lean_deg")
+
+
+@dataclass
+class Step:
+    """One stance with its metrics (units in the module docstring; None = not measured)."""
+
+    index: int
+    stance: str
+    contact_t: float
+    midstance_t: float
+    toe_off_t: float
+    contact_frame: int
+    midstance_frame: int
+    toe_off_frame: int
+    pelvic_drop_deg: Optional[float] = None
+    pelvic_drop_peak_deg: Optional[float] = None
+    pelvic_drop_landmarks_deg: Optional[float] = None
+    foot_offset_hipw: Optional[float] = None
+    foot_offset_cm: Optional[float] = None
+    crossover: Optional[bool] = None
+    step_width_hipw: Optional[float] = None
+    step_width_cm: Optional[float] = None
+    trunk_lean_deg: Optional[float] = None
+    hip_adduction_deg: Optional[float] = None
+    knee_fppa_deg: Optional[float] = None
+    stance_time_s: Optional[float] = None
+    flight_time_s: Optional[float] = None
+    step_time_s: Optional[float] = None
+    foot_strike: Optional[str] = None
+    overstride_legl: Optional[float] = None
+    knee_flexion_contact_deg: Optional[float] = None
+    trunk_forward_lean_deg: Optional[float] = None
+    not_measurable: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (floats rounded to 4 decimals; None stays None)."""
+        d = asdict(self)
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Pixel → cm scale: ``cm_per_px`` (None without a height) and how it was obtained."""
+
+    cm_per_px: Optional[float]
+    how: str
+
+
+def body_scale(series: PoseSeries, height_cm: Optional[float]) -> Scale:
+    """cm per pixel from the runner's height and the shoulder-to-heel height in the image.
+
+    Shoulder height is taken as a fixed fraction of stature (``thresholds.yaml``); the image
+    height is the 90th percentile over frames of (lower heel y − shoulder midpoint y), i.e. frames
+    with the legs extended. Perspective is ignored: heels and pelvis are taken to be at one depth.
+    """
+    if height_cm is None:
+        return Scale(None, "no runner height given (--height-cm)")
+    xy = series.xy
+    heel_y = np.fmax(xy[:, lm.L_HEEL, 1], xy[:, lm.R_HEEL, 1])
+    sh_y = (xy[:, lm.L_SHOULDER, 1] + xy[:, lm.R_SHOULDER, 1]) / 2
+    px = heel_y - sh_y
+    px = px[np.isfinite(px) & (px > 0)]
+    if px.size == 0:
+        return Scale(None, "shoulders and heels never seen together")
+    frac = thresholds()["body"]["shoulder_height_fraction"]
+    body_px = float(np.percentile(px, 90)) / frac
+    return Scale(height_cm / body_px, f"height {height_cm:g} cm over {body_px:.0f} px body height "
+                 f"(shoulder-to-heel / {frac}); perspective ignored")
+
+
+def _angle(v: np.ndarray) -> float:
+    """Angle (deg) of image vector ``v`` from the upward vertical, + toward image-right."""
+    return float(np.degrees(np.arctan2(v[0], -v[1])))
+
+
+def _inner_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    u, w = a - b, c - b
+    cosang = np.dot(u, w) / (np.linalg.norm(u) * np.linalg.norm(w))
+    return float(np.degrees(np.arccos(np.clip(cosang, -1, 1))))
+
+
+def _finite(*arrs: np.ndarray) -> bool:
+    return all(np.all(np.isfinite(a)) for a in arrs)
+
+
+def smooth_landmarks(series: PoseSeries) -> np.ndarray:
+    """(T, 33, 2) landmark pixels, each landmark zero-phase low-passed over its valid runs."""
+    fps = series.fps if np.isfinite(series.fps) else 30.0
+    out = np.empty_like(series.xy)
+    for k in range(lm.N_LANDMARKS):
+        out[:, k] = smooth_runs(series.xy[:, k], fps)
+    return out
+
+
+def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity_deg: np.ndarray,
+                  landmark_obliquity_deg: np.ndarray, *, scale: Scale, facing: int = 1,
+                  camera_roll_deg: float = 0.0) -> list[Step]:
+    """Metrics of every stance in ``events`` (see module docstring).
+
+    ``series`` must be side-relabelled (:func:`gaitscan.metrics.view.relabel_sides`);
+    ``obliquity_deg`` / ``landmark_obliquity_deg`` (T,) runner-frame pelvis angles, smoothed;
+    ``facing`` +1/−1 (side view: runner faces image-right / left); ``camera_roll_deg`` as in
+    :mod:`gaitscan.metrics.pelvis`.
+    """
+    xy = smooth_landmarks(series)
+    fps = series.fps if np.isfinite(series.fps) else 30.0
+    heel_x = smooth_runs(events.feet[:, :, HEEL, 0], fps)   # (T, 2) side order
+    feet = events.feet
+    steps: list[Step] = []
+    prev: Optional[Stance] = None
+    for i, st in enumerate(events.stances):
+        s = Step(i, st.side, st.contact_t, st.midstance_t, st.toe_off_t, st.contact, st.midstance, st.toe_off)
+        s.stance_time_s = st.toe_off_t - st.contact_t
+        if prev is not None and prev.side != st.side:
+            s.step_time_s = st.contact_t - prev.contact_t
+            s.flight_time_s = st.contact_t - prev.toe_off_t
+        elif prev is not None:
+            s.not_measurable["step_time_s"] = "previous contact of the other foot was not detected"
+        sidx = 0 if st.side == "left" else 1
+        if view == "side":
+            for key in FRONTAL_ONLY:
+                s.not_measurable[key] = SIDE_VIEW_REASON
+            _side_metrics(s, st, xy, feet[:, sidx], facing, camera_roll_deg)
+        else:
+            for key in SIDE_ONLY:
+                s.not_measurable[key] = "only measured from a side view"
+            _frontal_metrics(s, st, view, xy, heel_x, obliquity_deg, landmark_obliquity_deg, scale, camera_roll_deg,
+                             prev if prev is not None and prev.side != st.side else None)
+        steps.append(s)
+        prev = st
+    return steps
+
+
+def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_x: np.ndarray, obl: np.ndarray,
+                     obl_lm: np.ndarray, scale: Scale, roll: float, prev: Optional[Stance]) -> None:
+    c, m, o = st.contact, st.midstance, st.toe_off
+    sign = side_sign(view)[st.side]
+    s.pelvic_drop_deg, s.pelvic_drop_peak_deg = drops(obl, st.side, c, m, o)
+    s.pelvic_drop_landmarks_deg = drops(obl_lm, st.side, c, m, o)[0]
+    if s.pelvic_drop_deg is None:
+        s.not_measurable["pelvic_drop_deg"] = "pelvis not measured at midstance"
+    hips = xy[c:o + 1][:, [lm.L_HIP, lm.R_HIP]]
+    hip_w = float(np.nanmedian(np.linalg.norm(hips[:, 0] - hips[:, 1], axis=1))) if np.isfinite(hips).any() else np.nan
+    mid_x = (xy[c, lm.L_HIP, 0] + xy[c, lm.R_HIP, 0]) / 2
+    sidx = 0 if st.side == "left" else 1
+    hx = heel_x[c, sidx]
+    if np.isfinite(hip_w) and hip_w > 0 and np.isfinite(mid_x) and np.isfinite(hx):
+        s.foot_offset_hipw = float(sign * (hx - mid_x) / hip_w)
+        s.crossover = bool(s.foot_offset_hipw <= 0)
+        if scale.cm_per_px is not None:
+            s.foot_offset_cm = float(sign * (hx - mid_x) * scale.cm_per_px)
+        if prev is not None:
+            px_prev = heel_x[prev.contact, 1 - sidx]
+            if np.isfinite(px_prev):
+                s.step_width_hipw = float(abs(hx - px_prev) / hip_w)
+                if scale.cm_per_px is not None:
+                    s.step_width_cm = float(abs(hx - px_prev) * scale.cm_per_px)
+    else:
+        s.not_measurable["foot_offset_hipw"] = "heel or hips not seen at initial contact"
+    if s.step_width_hipw is None:
+        s.not_measurable.setdefault("step_width_hipw", "no previous contact of the other foot")
+    sh = (xy[m, lm.L_SHOULDER] + xy[m, lm.R_SHOULDER]) / 2
+    hipm = (xy[m, lm.L_HIP] + xy[m, lm.R_HIP]) / 2
+    if _finite(sh, hipm):
+        s.trunk_lean_deg = float(sign * (_angle(sh - hipm) - roll))
+    hip_i, knee_i, ankle_i = (lm.L_HIP, lm.L_KNEE, lm.L_ANKLE) if st.side == "left" else (lm.R_HIP, lm.R_KNEE, lm.R_ANKLE)
+    other_hip = lm.R_HIP if st.side == "left" else lm.L_HIP
+    hip, knee, ankle, oh = xy[m, hip_i], xy[m, knee_i], xy[m, ankle_i], xy[m, other_hip]
+    if _finite(hip, knee, oh):
+        medial = (oh - hip) / np.linalg.norm(oh - hip)
+        down = np.array([-medial[1], medial[0]])
+        if down[1] < 0:
+            down = -down
+        thigh = knee - hip
+        ang = np.degrees(np.arctan2(np.dot(thigh, medial), np.dot(thigh, down)))
+        s.hip_adduction_deg = float(ang)
+        if _finite(ankle):
+            line = ankle - hip
+            proj = hip + line * np.dot(knee - hip, line) / np.dot(line, line)
+            valgus = np.sign(np.dot(knee - proj, medial))
+            s.knee_fppa_deg = float(valgus * (180.0 - _inner_angle(hip, knee, ankle)))
+    s.not_measurable["knee_fppa_deg"] = "low validity: 2D knee FPPA does not reflect 3D knee abduction"
+
+
+def _side_metrics(s: Step, st: Stance, xy: np.ndarray, foot: np.ndarray, facing: int, roll: float) -> None:
+    c, m = st.contact, st.midstance
+    hip_i, knee_i, ankle_i = (lm.L_HIP, lm.L_KNEE, lm.L_ANKLE) if st.side == "left" else (lm.R_HIP, lm.R_KNEE, lm.R_ANKLE)
+    hipm = (xy[c, lm.L_HIP] + xy[c, lm.R_HIP]) / 2
+    heel, toe = foot[c, HEEL], foot[c, TOE]
+    leg = np.linalg.norm(xy[c, hip_i] - xy[c, ankle_i])
+    if _finite(hipm, heel) and np.isfinite(leg) and leg > 0:
+        s.overstride_legl = float(facing * (heel[0] - hipm[0]) / leg)
+    if _finite(xy[c, hip_i], xy[c, knee_i], xy[c, ankle_i]):
+        s.knee_flexion_contact_deg = 180.0 - _inner_angle(xy[c, hip_i], xy[c, knee_i], xy[c, ankle_i])
+    if _finite(heel, toe) and abs(toe[0] - heel[0]) > 0:
+        fsa = float(np.degrees(np.arctan2(heel[1] - toe[1], abs(toe[0] - heel[0]))))
+        th = thresholds()["foot_strike"]
+        s.foot_strike = "rearfoot" if fsa > th["rearfoot_above_deg"] else "forefoot" if fsa < th["forefoot_below_deg"] else "midfoot"
+    sh = (xy[m, lm.L_SHOULDER] + xy[m, lm.R_SHOULDER]) / 2
+    hm = (xy[m, lm.L_HIP] + xy[m, lm.R_HIP]) / 2
+    if _finite(sh, hm):
+        s.trunk_forward_lean_deg = float(facing * (_angle(sh - hm) - roll))

@@ -1,0 +1,106 @@
+"""``analyze(...)``: one video (or saved PoseSeries) in, ``analysis.json`` + ``steps.csv`` out.
+
+The I/O edge around the pure :func:`gaitscan.metrics.analysis.analyse_series`: it loads or
+computes the PoseSeries, writes ``pose.npz``, ``analysis.json`` (schema ``gaitscan.analysis/1``,
+no NaN — null with a reason), ``steps.csv`` (one row per step) and, when asked and available, the
+HTML report — every file atomically (:mod:`gaitscan.atomic`).
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import json
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from .atomic import write_text
+from .errors import InputError, NotMeasurableError
+from .metrics.analysis import analyse_series
+from .metrics.steps import Step
+from .pose.series import PoseSeries
+
+PathLike = Union[str, Path]
+#: steps.csv columns: every per-step scalar of :class:`gaitscan.metrics.steps.Step`
+CSV_COLUMNS = [f for f in Step.__dataclass_fields__ if f != "not_measurable"]
+
+
+def load_source(source: Union[PathLike, PoseSeries], *, model: Optional[PathLike] = None, start_s: Optional[float] = None,
+                end_s: Optional[float] = None, stride: int = 1, progress: bool = False) -> PoseSeries:
+    """A PoseSeries from a PoseSeries, a saved ``.npz`` or a video (running the pose model)."""
+    if isinstance(source, PoseSeries):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise InputError("file not found", path)
+    if path.suffix.lower() == ".npz":
+        series = PoseSeries.load(path)
+        if start_s is not None or end_s is not None or stride != 1:
+            keep = (series.t >= (start_s if start_s is not None else -float("inf"))) & \
+                   (series.t <= (end_s if end_s is not None else float("inf")))
+            idx = [i for i in range(len(series)) if keep[i]][::stride]
+            series = series.slice(idx[0], idx[-1] + 1) if idx and stride == 1 else _take(series, idx, path)
+        return series
+    from .pose import run_pose
+
+    return run_pose(path, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress)
+
+
+def _take(series: PoseSeries, idx: list[int], path: Path) -> PoseSeries:
+    if not idx:
+        raise InputError("no frames in the requested time range", path)
+    return PoseSeries(series.xy[idx], series.visibility[idx], series.presence[idx], series.world[idx], series.t[idx],
+                      series.detected[idx], series.n_people[idx], series.width, series.height, dict(series.source))
+
+
+def steps_csv(analysis: dict[str, Any]) -> str:
+    """``steps.csv`` text: a header of :data:`CSV_COLUMNS`, one row per step, empty cell for null."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for st in analysis["steps"]:
+        w.writerow(["" if st.get(c) is None else st.get(c) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def default_out_dir(source: Union[PathLike, PoseSeries]) -> Path:
+    """``./<name>_gaitscan`` in the working directory (the input's folder may be read-only)."""
+    stem = Path(source).stem if not isinstance(source, PoseSeries) else str(source.source.get("file", "series")).rsplit(".", 1)[0]
+    return Path.cwd() / f"{stem}_gaitscan"
+
+
+def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] = None, height_cm: Optional[float] = None,
+            camera_roll_deg: Optional[float] = None, model: Optional[PathLike] = None, start_s: Optional[float] = None,
+            end_s: Optional[float] = None, stride: int = 1, progress: bool = False, write_report: bool = True) -> dict:
+    """Analyse one run and write its outputs; return the ``gaitscan.analysis/1`` dict.
+
+    ``source``: a video path, a saved PoseSeries (``.npz``) or a :class:`PoseSeries`.
+    ``out_dir``: where ``analysis.json``, ``steps.csv``, ``pose.npz`` (and ``report.html``) go;
+    default ``./<name>_gaitscan``. ``height_cm``: the runner's height, for cm values.
+    ``camera_roll_deg``: known camera roll (deg, + when a level line's image-right end is lower).
+    ``model``/``start_s``/``end_s``/``stride``/``progress``: passed to the pose stage.
+    Raises :class:`~gaitscan.errors.InputError` for unreadable input and, after writing
+    ``analysis.json`` saying why, :class:`~gaitscan.errors.NotMeasurableError` when nothing at
+    all could be measured (no runner, no step).
+    """
+    if height_cm is not None and not 50 <= height_cm <= 250:
+        raise InputError(f"--height-cm {height_cm:g} is not a plausible human height (50–250 cm)")
+    if stride < 1:
+        raise InputError(f"stride must be ≥ 1, got {stride}")
+    series = load_source(source, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress)
+    analysis = analyse_series(series, height_cm=height_cm, camera_roll_deg=camera_roll_deg)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(source)
+    if not (isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".npz"
+            and Path(source).resolve() == (out / "pose.npz").resolve()):
+        series.save(out / "pose.npz")
+    write_text(out / "analysis.json", json.dumps(analysis, indent=1, allow_nan=False) + "\n")
+    write_text(out / "steps.csv", steps_csv(analysis))
+    writer = getattr(importlib.import_module("gaitscan.report"), "write_report", None) if write_report else None
+    if writer is not None:  # the report package provides it once its HTML writer is in place
+        video = None if isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz" else Path(source)
+        writer(analysis, out, video=video, series=series)
+    if not analysis["steps"] and analysis["cadence_spm"] is None:
+        reason = "; ".join(f"{k}: {v}" for k, v in analysis["not_measurable"].items()) or "no steps found"
+        raise NotMeasurableError(f"nothing measurable ({reason}); see {out / 'analysis.json'}",
+                                 series.source.get("file"))
+    return analysis
