@@ -97,7 +97,7 @@ def run_dask(specs: Iterable[JobSpec], *, scheduler: str, job_fn: JobFn,
         check_workers(client, connect_timeout_s)
         futures = client.map(job_fn, specs, pure=False)
         by_key = {future.key: spec for future, spec in zip(futures, specs)}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             spec = by_key[future.key]
             try:
                 result = future.result()
