@@ -28,6 +28,8 @@ PathLike = Union[str, Path]
 
 #: people the model looks for in each frame: the runner plus passers-by
 NUM_POSES = 3
+#: a second pose overlapping the runner's landmark box by more than this IoU is the runner again
+DUPLICATE_IOU = 0.3
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,18 @@ class People:
         """``(N,)`` shoulder-centre to hip-centre distance in pixels: a body-size scale."""
         shoulders = 0.5 * (self.xy[:, L_SHOULDER] + self.xy[:, R_SHOULDER])
         return np.linalg.norm(shoulders - self.hip_centre, axis=1)
+
+    def count_distinct(self, runner: Optional[int], max_iou: float = DUPLICATE_IOU) -> int:
+        """People in the frame, counting a pose whose landmark box overlaps the runner's by more
+        than ``max_iou`` (intersection over union) as the runner again, not as another person —
+        the model sometimes returns a second, partial pose on the same body."""
+        if runner is None:
+            return len(self)
+        lo, hi = np.nanmin(self.xy, axis=1), np.nanmax(self.xy, axis=1)  # (N, 2) landmark boxes
+        inter = np.clip(np.minimum(hi, hi[runner]) - np.maximum(lo, lo[runner]), 0, None).prod(axis=1)
+        area = (hi - lo).prod(axis=1)
+        iou = inter / np.maximum(area + area[runner] - inter, 1e-9)
+        return 1 + int(np.sum(iou <= max_iou))
 
 
 class Landmarker:
@@ -191,7 +205,7 @@ def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Opti
         for frame in frames:
             people = landmarker.detect(frame.rgb, frame.t)
             pick = tracker.update(people.hip_centre, people.torso_px, frame.t) if len(people) else None
-            rows.append((frame.t, len(people), None if pick is None else
+            rows.append((frame.t, people.count_distinct(pick), None if pick is None else
                          (people.xy[pick], people.visibility[pick], people.presence[pick], people.world[pick])))
             advance(frame.t)
     info = frames.info
