@@ -50,9 +50,9 @@ def pick_steps(analysis: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return chosen
 
 
-def draw_keyframe(rgb: np.ndarray, xy: np.ndarray, level: str, label: str) -> bytes:
+def draw_keyframe(rgb: np.ndarray, xy: np.ndarray, level: str) -> bytes:
     """JPEG bytes of ``rgb`` cropped to the runner, with skeleton, hip line (coloured by ``level``),
-    vertical midline through the pelvis centre, heels and ``label`` drawn. ``xy`` is (33, 2) pixels."""
+    vertical midline through the pelvis centre and heels drawn. ``xy`` is (33, 2) pixels."""
     img = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
     h, w = img.shape[:2]
     pts = np.asarray(xy, dtype=float)
@@ -77,8 +77,6 @@ def draw_keyframe(rgb: np.ndarray, xy: np.ndarray, level: str, label: str) -> by
     scale = min(1.0, MAX_HEIGHT / max(1, crop.shape[0]))
     if scale < 1.0:
         crop = cv2.resize(crop, (max(1, int(crop.shape[1] * scale)), MAX_HEIGHT), interpolation=cv2.INTER_AREA)
-    crop = cv2.copyMakeBorder(crop, 26, 0, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
-    cv2.putText(crop, label, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (30, 30, 30), 1, cv2.LINE_AA)
     ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
         raise ValueError("JPEG encoding failed")
@@ -125,15 +123,13 @@ def load_keyframes(video: Optional[PathLike], series: Any, analysis: Mapping[str
             continue
         drop = step.get("pelvic_drop_deg")
         other = "right" if side == "left" else "left"
-        label = (f"{side} foot down, t = {t:.2f} s, {other} hip drop {drop:.1f} deg" if _finite(drop)
-                 else f"{side} foot down, t = {t:.2f} s, drop not measured")
+        caption = (f"Standing on the {side} leg, {t:.2f} s: {other} hip drop {drop:.1f}°" if _finite(drop)
+                   else f"Standing on the {side} leg, {t:.2f} s: pelvic drop not measured")
         try:
-            jpeg = draw_keyframe(rgb, series.xy[i], levels.get(side, "unknown"), label)
+            jpeg = draw_keyframe(rgb, series.xy[i], levels.get(side, "unknown"))
         except ValueError as exc:
             notes.append(f"{side} stance at {t:.2f} s: {exc}")
             continue
-        caption = (f"Standing on the {side} leg at midstance ({t:.2f} s): the thick line joins the hips, "
-                   f"the thin vertical line is the midline through the pelvis centre.")
         frames.append(Keyframe(side, t, caption, "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")))
     note = ("Some keyframes are missing: " + "; ".join(notes) + ".") if notes else None
     return frames, note
