@@ -145,3 +145,28 @@ def test_report_in_headless_chromium(tmp_path, analysis):
             browser.close()
     assert requests == [path.as_uri()]
     assert errors == [] and dialogs == []
+
+
+def test_report_command_with_symptoms_file_and_non_tty_ask(tmp_path):
+    from click.testing import CliRunner
+
+    from gaitscan.report.command import report_command
+
+    src = DATA / "analysis_rear_example.json"
+    result = CliRunner().invoke(report_command, [str(src), "--out", str(tmp_path), "--symptoms",
+                                                 str(DATA / "symptoms_stress_fracture.yaml"), "--runner", "Jo"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text()
+    assert "Possible femoral neck stress fracture" in html and 'class="exercise"' not in html
+    asked = CliRunner().invoke(report_command, [str(src), "--out", str(tmp_path), "--ask-symptoms"])
+    assert asked.exit_code != 0 and "needs an interactive terminal" in str(asked.exception)
+
+
+@pytest.mark.browser
+def test_pdf_is_printed(tmp_path, analysis):
+    _browser()
+    from gaitscan.report.pdf import print_pdf
+
+    html = write_report(analysis, tmp_path)
+    pdf = print_pdf(html, tmp_path / "report.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
