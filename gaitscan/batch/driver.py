@@ -86,7 +86,7 @@ def run_batch(folder: PathLike, *, out: PathLike, jobs: Optional[int] = None, sc
                 done, failed = done + ok, failed + (not ok)
                 bar.advance(ok)
         run_rows = index.run_rows(run_id)
-        write_outputs(outdir, run_rows, {k: s.value for k, s in kb.sdd.items()})
+        write_outputs(outdir, run_rows, kb)
         index.finish_run(run_id)
     statuses = [r["status"] for r in run_rows]
     return BatchOutcome(run_id, len(videos), len(specs), already_done, statuses.count("done"),

@@ -20,7 +20,8 @@ import jinja2
 
 from .. import __version__
 from ..atomic import atomic_open, write_text
-from .history import Change, compare_sessions
+from ..report.compare import Change, compare_sessions, format_measure_short
+from ..report.kb import KnowledgeBase
 from .keymetrics import KEY_METRICS, METRIC_NAMES
 from .outdir import OutputFolder, runner_page
 
@@ -51,19 +52,20 @@ class Session:
     changes: list[Change] = field(default_factory=list)
 
 
-def write_outputs(out: OutputFolder, rows: Sequence[dict[str, Any]], sdd: Mapping[str, Optional[float]]) -> None:
+def write_outputs(out: OutputFolder, rows: Sequence[dict[str, Any]], kb: KnowledgeBase) -> None:
     """Write ``summary.csv``, ``index.html`` and ``runners/*.html`` for the run's ``rows``."""
     rows = sorted(rows, key=lambda r: (r["runner"].casefold(), r["runner"], r["session_date"], r["rel"]))
     sessions = [Session(r, _report_link(out.root, r)) for r in rows]
     write_summary(out.root / SUMMARY_CSV, sessions)
     by_runner = {name: list(group) for name, group in groupby(sessions, key=lambda s: s.row["runner"])}
     for group in by_runner.values():
-        add_changes(out.root, group, sdd)
+        add_changes(out.root, group, kb)
     env = _environment()
     counts = {status: sum(1 for r in rows if r["status"] == status) for status in ("done", "failed", "skipped", "pending")}
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     common = {"version": __version__, "generated": generated, "metrics": dict((n, d) for n, _, d in KEY_METRICS),
-              "cell_flags": CELL_FLAGS, "sdd": sdd}
+              "cell_flags": CELL_FLAGS, "sdd": kb.sdd,
+              "measure": format_measure_short}
     write_text(out.root / INDEX_HTML, env.get_template("index.html.j2").render(
         runners=[(name, runner_page(name), group) for name, group in by_runner.items()], counts=counts,
         prefix="", **common))
@@ -89,15 +91,20 @@ def write_summary(path: Path, sessions: Sequence[Session]) -> None:
             ])
 
 
-def add_changes(root: Path, sessions: Sequence[Session], sdd: Mapping[str, Optional[float]]) -> None:
-    """Attach to each done session its changes since the runner's previous done session."""
+def add_changes(root: Path, sessions: Sequence[Session], kb: KnowledgeBase) -> None:
+    """Attach to each done session its changes since the runner's previous done session.
+
+    The comparison is the report's (:func:`gaitscan.report.compare.compare_sessions`): a change
+    counts only beyond the smallest detectable difference of the knowledge base and the noise of
+    the two sessions' confidence intervals.
+    """
     previous: Optional[dict] = None
     for s in sessions:
         analysis = _load_analysis(root, s.row)
         if analysis is None:
             continue
         if previous is not None:
-            s.changes = compare_sessions(previous, analysis, sdd)
+            s.changes = compare_sessions(previous, analysis, kb)
         previous = analysis
 
 

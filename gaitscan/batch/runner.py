@@ -5,8 +5,8 @@ touches the index or the output folder (the coordinator does, see :mod:`.driver`
 
 **Local** (:func:`run_local`): a ``ProcessPoolExecutor`` with the *spawn* start method (MediaPipe
 is not fork-safe), never more jobs in flight than workers. If a worker process dies (a crash in
-native code), the pool is rebuilt and the videos that were in flight are tried again; a video in
-flight during two crashes is failed with that reason.
+native code), the pool is rebuilt and the videos that were in flight are tried again, each alone;
+a video that crashes its worker twice is failed with that reason, the others go on.
 
 **Dask** (:func:`run_dask`): ``Client(address)`` to an existing scheduler, ``Client.map`` of the
 same job function, ``as_completed``. Requirements on every worker (documented in the README):
@@ -47,7 +47,7 @@ def run_local(specs: Iterable[JobSpec], *, jobs: int, job_fn: JobFn) -> Iterator
         broken = False
         try:
             while (queue or in_flight) and not broken:
-                while queue and len(in_flight) < jobs:
+                while queue and len(in_flight) < jobs and not _suspect_waits(queue[-1], in_flight, crashes):
                     spec = queue.pop()
                     in_flight[pool.submit(job_fn, spec)] = spec
                 finished, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
@@ -73,6 +73,12 @@ def run_local(specs: Iterable[JobSpec], *, jobs: int, job_fn: JobFn) -> Iterator
                                 reason=f"the analysis process crashed {MAX_CRASHES} times on this video")
         finally:
             pool.shutdown(wait=not in_flight, cancel_futures=True)
+
+
+def _suspect_waits(next_spec: JobSpec, in_flight: dict, crashes: dict[str, int]) -> bool:
+    """A video in flight during a crash runs again alone, so that a second crash is blamed on it only."""
+    running_suspect = any(crashes.get(s.key, 0) for s in in_flight.values())
+    return running_suspect or bool(in_flight and crashes.get(next_spec.key, 0))
 
 
 def _crashed(spec: JobSpec, crashes: dict[str, int], queue: list[JobSpec]) -> None:
