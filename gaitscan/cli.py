@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "analyze": "gaitscan.analyze_command:command",
     "report": "gaitscan.report.command:report_command",
     "compare": "gaitscan.report.command:compare_command",
+    "batch": "gaitscan.batch.command:command",
 }
 
 
