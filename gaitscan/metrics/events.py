@@ -20,7 +20,7 @@ stance (Dingenen 2018's "deepest landing position").
 Feet are **followed through time**: each frame's two feet are assigned to two tracks by
 constant-velocity continuity, never by the model's labels (which swap in 10–30 % of frames near
 the midline). Which track is the left foot is a slowly forgetting vote of the model's labels and,
-in frontal views, of the tracks' image order.
+never the feet's image order (a crossover puts them in the wrong order).
 
 Streaming: :class:`GaitEventDetector` takes one frame per :meth:`~GaitEventDetector.update` and
 reports each stance once its toe-off is known, after a fixed latency of ``latency_s`` (default
@@ -44,9 +44,10 @@ from .view import View, side_sign
 
 Side = Literal["left", "right"]
 SIDES: tuple[Side, Side] = ("left", "right")
-#: landmark indices of each foot's points, (heel, ankle, foot index), for the labelled left and right
+#: landmark indices of each foot's points, (heel, ankle, foot index), labelled left and right
 FOOT_POINTS = ((lm.L_HEEL, lm.L_ANKLE, lm.L_TOE), (lm.R_HEEL, lm.R_ANKLE, lm.R_TOE))
 HEEL, ANKLE, TOE = 0, 1, 2
+N_POINTS = 3
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class _Track:
     state: str = "swing"          # "swing" | "stance"
     armed_from: Optional[int] = None  # frame of the descent (frontal) that arms a contact
     contact: Optional[int] = None
+    toe_off: int = -10**9             # frame of the last toe-off
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,14 @@ class DetectorConfig:
     window_s: float = 2.0          # trailing window that is re-smoothed at every frame
     latency_s: float = 0.25        # how far behind the newest frame decisions are made
     min_stance_s: float = 0.06
+    min_swing_s: float = 0.15      # a foot's next contact comes at least this long after its toe-off
     max_stance_s: float = 1.5
     descent_frac: float = 0.5      # of the recent peak descent speed: "the foot is coming down"
     landed_frac: float = 0.25      # below this fraction of it the descent has ended
     rise_frac: float = 0.4         # of the recent peak rise speed: "the foot is lifting"
     vote_memory_s: float = 3.0     # time constant of the left/right identity vote
+    swap_ratio: float = 0.5        # continuity overrules the labels when swapping costs < this × keeping
+    peak_halfwidth_s: float = 0.15  # side view: an event is the extreme over ± this much time
 
 
 class GaitEventDetector:
@@ -124,9 +129,9 @@ class GaitEventDetector:
         (heel, ankle, foot index) × (x, y), NaN where missing; ``pelvis`` (2,) pixels, the hip
         midpoint; ``leg_px`` the runner's leg length in pixels (hip to ankle), NaN if unknown.
         """
-        feet = np.asarray(feet, float).reshape(2, 3, 2)
+        feet = np.asarray(feet, float).reshape(2, N_POINTS, 2)
         tracked, swapped = self._assign(feet)
-        self._vote_update(tracked, swapped)
+        self._vote_update(swapped)
         self.swap_count += int(swapped == (self._vote >= 0))  # the labelled-left foot is not the left one
         self._t.append(float(t))
         self._feet.append(tracked)
@@ -146,47 +151,45 @@ class GaitEventDetector:
         return out
 
     # ------------------------------------------------------------------ feet through time
-    @staticmethod
-    def _centre(f: np.ndarray) -> np.ndarray:
-        ok = np.all(np.isfinite(f), axis=1)
-        return f[ok].mean(axis=0) if ok.any() else np.full(2, np.nan)
-
     def _predict(self, j: int) -> np.ndarray:
-        hist = [self._centre(f[j]) for f in list(self._feet)[-2:]]
-        if len(hist) == 2 and np.all(np.isfinite(hist[0])) and np.all(np.isfinite(hist[1])):
-            return 2 * hist[1] - hist[0]
-        return hist[-1] if hist else np.full(2, np.nan)
+        """(3, 2) constant-velocity prediction of track ``j``'s points (last position if no velocity)."""
+        hist = list(self._feet)[-2:]
+        if not hist:
+            return np.full((N_POINTS, 2), np.nan)
+        last = hist[-1][j]
+        if len(hist) == 2:
+            pred = 2 * last - hist[0][j]
+            return np.where(np.isfinite(pred), pred, last)
+        return last
 
     def _assign(self, feet: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Put the two observed feet on the two tracks by continuity; return (tracked, swapped)."""
-        c = [self._centre(feet[0]), self._centre(feet[1])]
+        """Put the two observed feet on the two tracks by continuity; return (tracked, swapped).
+
+        The cost of an assignment is the summed squared distance of every point seen in both the
+        frame and the prediction. The labels are kept unless swapping costs less than
+        ``swap_ratio`` times keeping.
+        """
         p = [self._predict(0), self._predict(1)]
 
-        def d(a: np.ndarray, b: np.ndarray) -> float:
-            return float(np.sum((a - b) ** 2)) if np.all(np.isfinite(a)) and np.all(np.isfinite(b)) else np.nan
+        def d(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
+            ok = np.all(np.isfinite(a), axis=1) & np.all(np.isfinite(b), axis=1)
+            return float(np.sum((a[ok] - b[ok]) ** 2)), int(ok.sum())
 
-        keep = [d(c[0], p[0]), d(c[1], p[1])]
-        swap = [d(c[0], p[1]), d(c[1], p[0])]
-        if np.isnan(keep).any() or np.isnan(swap).any():
-            # a foot or a prediction is missing: match what is visible to its nearer track
-            vis = [i for i in (0, 1) if np.all(np.isfinite(c[i]))]
-            i = vis[0] if len(vis) == 1 else 0
-            a, b = d(c[i], p[i]), d(c[i], p[1 - i])
-            swapped = len(vis) == 1 and np.isfinite(a) and np.isfinite(b) and b < a
+        (k0, n0), (k1, n1) = d(feet[0], p[0]), d(feet[1], p[1])
+        (s0, m0), (s1, m1) = d(feet[0], p[1]), d(feet[1], p[0])
+        if n0 + n1 == 0 or n0 + n1 != m0 + m1:
+            swapped = False
         else:
-            swapped = sum(swap) < sum(keep)
+            swapped = (s0 + s1) < self.cfg.swap_ratio * (k0 + k1)
         return (feet[::-1].copy() if swapped else feet.copy()), bool(swapped)
 
-    def _vote_update(self, tracked: np.ndarray, swapped: bool) -> None:
+    def _vote_update(self, swapped: bool) -> None:
+        """Slowly forgetting majority of the model's labels: > 0 means track 0 is the left foot.
+
+        Image order is deliberately not used: a crossover gait puts the feet in the wrong order.
+        """
         decay = np.exp(-1.0 / (self.cfg.vote_memory_s * self.fps))
-        label = -1.0 if swapped else 1.0  # track 0 carries the model's "left" foot
-        geo = 0.0
-        if self.view in ("rear", "front"):
-            x0, x1 = tracked[0, HEEL, 0], tracked[1, HEEL, 0]
-            if np.isfinite(x0) and np.isfinite(x1) and x0 != x1:
-                # track 0 on the left side's image direction votes "track 0 is left"
-                geo = 1.0 if np.sign(x0 - x1) == side_sign(self.view)["left"] else -1.0
-        self._vote = decay * self._vote + 0.5 * label + 0.5 * geo
+        self._vote = decay * self._vote + (-1.0 if swapped else 1.0)
 
     # ------------------------------------------------------------------ decisions
     def _signals(self) -> dict[str, np.ndarray]:
@@ -236,6 +239,8 @@ class GaitEventDetector:
             return None
         tr = self._tracks[j]
         off = k - i
+        if tr.state == "swing" and k - tr.toe_off < self.cfg.min_swing_s * self.fps:
+            return None
         if tr.state == "swing":
             if v[i] > self.cfg.descent_frac * down:
                 if tr.armed_from is None or tr.armed_from < off:
@@ -259,13 +264,16 @@ class GaitEventDetector:
             tr.state, tr.contact = "swing", None
             if c is None or lo > i or not np.isfinite(seg).any():
                 return None
-            return self._stance(j, c, off + lo + int(np.nanargmin(seg)), sig)
+            tr.toe_off = off + lo + int(np.nanargmin(seg))
+            return self._stance(j, c, tr.toe_off, sig)
         return None
 
     def _side_step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
-        m = max(1, int(round(0.04 * self.fps)))
+        m = max(1, int(round(self.cfg.peak_halfwidth_s * self.fps)))
         tr = self._tracks[j]
         off = k - i
+        if tr.state == "swing" and k - tr.toe_off < self.cfg.min_swing_s * self.fps:
+            return None
         if tr.state == "swing":
             h = sig["heel_ap"][:, j]
             if self._is_peak(h, i, m, +1):
@@ -277,7 +285,7 @@ class GaitEventDetector:
         toe = sig["toe_ap"][:, j]
         if k - tr.contact >= self.cfg.min_stance_s * self.fps and self._is_peak(toe, i, m, -1):
             c = tr.contact
-            tr.state, tr.contact = "swing", None
+            tr.state, tr.contact, tr.toe_off = "swing", None, k
             if c - off < 0:
                 return None
             return self._stance(j, c, k, sig)
@@ -285,7 +293,7 @@ class GaitEventDetector:
 
     @staticmethod
     def _is_peak(x: np.ndarray, i: int, m: int, sign: int) -> bool:
-        """``x[i]`` is a strict local extremum (max for sign +1) over ±m and on the far half of the range."""
+        """``x[i]`` is a strict local extremum (max for sign +1) over ±m and in the outer quarter of the window's range."""
         lo, hi = i - m, i + m + 1
         if lo < 0 or hi > len(x):
             return False
@@ -296,7 +304,7 @@ class GaitEventDetector:
         if not (c == w.max() and np.sum(w == c) == 1):
             return False
         rng = sign * x[np.isfinite(x)]
-        return bool(c > np.median(rng))
+        return bool(c > np.percentile(rng, 75))
 
     def _stance(self, j: int, contact: int, toe_off: int, sig: dict) -> Optional[Stance]:
         if toe_off <= contact:
@@ -349,7 +357,7 @@ def detect_events(series: PoseSeries, view: View, *, facing: int = 1, config: De
         stances += det.update(series.t[n], feet_all[n], pelvis[n], leg)
     stances += det.finish()
     stances.sort(key=lambda s: s.contact)
-    tracked = np.array(det.tracked).reshape(len(series), 2, 3, 2) if len(series) else np.zeros((0, 2, 3, 2))
+    tracked = np.array(det.tracked).reshape(len(series), 2, N_POINTS, 2) if len(series) else np.zeros((0, 2, N_POINTS, 2))
     is_left = np.array(det.track_is_left, bool)
     feet = tracked.copy()
     feet[~is_left] = tracked[~is_left][:, ::-1]

@@ -65,9 +65,11 @@ def summarise(steps: Sequence[Step]) -> dict[str, Any]:
 def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, Any]:
     """Cadence (steps/min) from all contact times of both feet, with a 95 % CI.
 
-    Cadence = 60 × (n − 1) / (last − first contact), i.e. 60 / mean step time; the CI maps the
-    t-interval of the mean step time through 60 / x. Steps longer than twice the median step
-    time are taken as missed contacts and excluded from the CI (not from the span).
+    Robust to a missed or a spurious contact: the typical step time ``P`` is the mean of the
+    intervals within 0.7–1.4 × their median; a contact less than 0.5 ``P`` after the previous kept
+    one is dropped as spurious, and an interval counts as ``round(dt / P)`` steps (≥ 1), so a
+    missed contact still counts its step. Cadence = 60 × steps / (last − first kept contact).
+    The CI maps the t-interval of the mean typical step time through 60 / x.
     """
     t = np.sort(np.asarray(contact_t, float))
     if t.size < min_contacts:
@@ -75,14 +77,18 @@ def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, A
                 "reason": f"fewer than {min_contacts} contacts found ({t.size})"}
     dt = np.diff(t)
     med = float(np.median(dt))
-    gaps = dt > 1.6 * med
-    # each gap of k missed steps counts as round(dt / med) steps
-    n_steps = int(np.sum(~gaps) + np.sum(np.round(dt[gaps] / med)))
-    spm = 60.0 * n_steps / float(t[-1] - t[0])
-    good = dt[~gaps]
+    typical = dt[(dt > 0.7 * med) & (dt < 1.4 * med)]
+    P = float(typical.mean())
+    kept, n_steps = [t[0]], 0
+    for x in t[1:]:
+        gap = x - kept[-1]
+        if gap < 0.5 * P:
+            continue
+        n_steps += max(1, int(round(gap / P)))
+        kept.append(x)
+    spm = 60.0 * n_steps / float(kept[-1] - kept[0])
     ci = None
-    if good.size >= 2:
-        half = float(stats.t.ppf(0.975, good.size - 1) * good.std(ddof=1) / np.sqrt(good.size))
-        m = 60.0 / spm
-        ci = [round(60.0 / (m + half), 2), round(60.0 / max(m - half, 1e-9), 2)]
+    if typical.size >= 2:
+        half = float(stats.t.ppf(0.975, typical.size - 1) * typical.std(ddof=1) / np.sqrt(typical.size))
+        ci = [round(60.0 / (P + half), 2), round(60.0 / max(P - half, 1e-9), 2)]
     return {"cadence_spm": round(spm, 2), "cadence_ci95": ci, "n_steps": n_steps}
