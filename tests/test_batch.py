@@ -6,6 +6,7 @@ synthetic videos, including a real SIGKILL of the batch process.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -267,3 +268,156 @@ def _links(html: str) -> list[str]:
     import re
 
     return re.findall(r'href="([^"#]+)"', html)
+
+
+# --------------------------------------------------- the real pipeline on synthetic videos (slow)
+GOOD_VIDEOS = {  # rel path → (pelvic drop left, right) of the synthetic runner
+    "anna/2024-01-05_rear.mp4": (4.0, 6.0),
+    "anna/2024-03-01_rear.mp4": (4.0, 3.0),
+    "bob_2024-02-02.mp4": (5.0, 5.0),
+}
+
+
+def render_clinic(folder: Path, *, bad: bool) -> Path:
+    """Small synthetic runner videos (640×360, 30 fps, 2.5 s) and, with ``bad``, three broken files."""
+    from gaitscan.synth.camera import Camera
+    from gaitscan.synth.params import RunnerParams
+    from gaitscan.synth.render import render_video
+
+    for i, (rel, (left, right)) in enumerate(GOOD_VIDEOS.items()):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        render_video(RunnerParams(drop_left_deg=left, drop_right_deg=right, seed=i), Camera(width=640, height=360),
+                     fps=30, duration_s=2.5, out=folder / rel)
+        (folder / rel).with_suffix(".truth.json").unlink()
+    if bad:
+        _write(folder / "carl" / "2024-04-01_notes.mp4", "this is a text file, not a video\n")
+        (folder / "carl" / "2024-04-02_empty.mp4").write_bytes(b"")
+        whole = (folder / "anna" / "2024-01-05_rear.mp4").read_bytes()
+        (folder / "carl" / "2024-04-03_truncated.mp4").write_bytes(whole[:4000])
+    return folder
+
+
+BAD_REASONS = {  # rel path → the start of the reason recorded for it
+    "carl/2024-04-01_notes.mp4": "not a readable video",
+    "carl/2024-04-02_empty.mp4": "file is empty (0 bytes)",
+    "carl/2024-04-03_truncated.mp4": "no decodable video frame",
+}
+
+
+def batch_cli(folder: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """``python -m gaitscan.cli batch FOLDER --out OUT`` in its own process group."""
+    return subprocess.Popen([sys.executable, "-m", "gaitscan.cli", "batch", str(folder), "--out", str(out),
+                             "--no-progress", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def _done_count(out: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{out / INDEX_NAME}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM analyses WHERE status = 'done'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _assert_complete_and_clean(out: Path, n_videos: int) -> None:
+    folders = sorted(p for p in (out / "videos").glob("*/*") if p.is_dir())
+    assert len(folders) == n_videos, folders
+    for folder in folders:
+        assert sorted(p.name for p in folder.iterdir()) == ["analysis.json", "pose.npz", "report.html", "steps.csv"]
+        json.loads((folder / "analysis.json").read_text())
+    assert not list(out.rglob(".tmp-*")) and not (out / STAGING).exists()
+
+
+@pytest.fixture(scope="module")
+def real_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """The real ``gaitscan batch`` CLI run once over good and bad synthetic videos."""
+    root = tmp_path_factory.mktemp("real_batch")
+    folder = render_clinic(root / "clinic", bad=True)
+    proc = batch_cli(folder, root / "out", "--jobs", "2")
+    stdout, stderr = proc.communicate(timeout=300)
+    return folder, root / "out", subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+@pytest.mark.slow
+def test_real_batch_good_videos_done_bad_ones_failed_with_reasons(real_batch):
+    folder, out, proc = real_batch
+    assert proc.returncode == 1, proc.stderr
+    assert "6 videos: 3 done" in proc.stdout and "3 failed" in proc.stdout
+    summary = _summary(out)
+    for rel in GOOD_VIDEOS:
+        assert summary[rel]["status"] == "done", summary[rel]
+        assert float(summary[rel]["cadence_spm"]) > 0 and summary[rel]["view"] == "rear"
+    for rel, reason in BAD_REASONS.items():
+        assert summary[rel]["status"] == "failed" and summary[rel]["reason"].startswith(reason), summary[rel]
+    assert (summary["bob_2024-02-02.mp4"]["runner"], summary["bob_2024-02-02.mp4"]["session_date"]) == ("bob", "2024-02-02")
+    _assert_complete_and_clean(out, 3)
+    with sqlite3.connect(out / INDEX_NAME) as db:
+        codes = dict(db.execute("SELECT source_path, exit_code FROM analyses WHERE status = 'failed'").fetchall())
+    assert sorted(codes.values()) == [3, 3, 3]  # InputError for all three
+
+
+@pytest.mark.slow
+def test_sigkill_after_the_first_video_then_rerun_finishes_exactly_once(tmp_path: Path):
+    folder = render_clinic(tmp_path / "clinic", bad=False)
+    out = tmp_path / "out"
+    proc = batch_cli(folder, out, "--jobs", "1")
+    try:
+        deadline = time.monotonic() + 240
+        while _done_count(out) < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert proc.poll() is None, f"the batch ended before it could be killed: {proc.communicate()}"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the orphaned pool worker, if any
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    killed_at = _done_count(out)
+    assert 1 <= killed_at < len(GOOD_VIDEOS)
+
+    rerun = batch_cli(folder, out, "--jobs", "1")
+    stdout, stderr = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, stderr
+    assert f"{killed_at} already done" in stdout
+    with sqlite3.connect(out / INDEX_NAME) as db:
+        rows = db.execute("SELECT status, attempts, out_dir FROM analyses").fetchall()
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert sorted(r[:2] for r in rows) == [("done", 1)] * len(GOOD_VIDEOS)
+    assert len({r[2] for r in rows}) == len(GOOD_VIDEOS)
+    _assert_complete_and_clean(out, len(GOOD_VIDEOS))
+    assert sorted(_summary(out)) == sorted(GOOD_VIDEOS)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_index_html_opens_in_headless_chromium_without_errors_or_network(real_batch):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)")
+    _, out, _ = real_batch
+    pages = [out / "index.html", *sorted((out / "runners").glob("*.html"))]
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("request", lambda req: requests.append(req.url))
+            for html in pages:
+                page.goto(html.resolve().as_uri())
+                assert page.title().startswith("gaitscan")
+            rows = page.goto((out / "index.html").resolve().as_uri()) and page.locator("td.flag, td.ok, td.watch, td.unknown").count()
+            links = page.locator("a[href$='report.html']").count()
+        finally:
+            browser.close()
+    assert errors == []
+    assert requests == [p.resolve().as_uri() for p in pages] + [(out / "index.html").resolve().as_uri()]
+    assert links == 3 and rows > 0

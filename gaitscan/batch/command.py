@@ -7,6 +7,7 @@ from typing import Optional
 
 import click
 
+from ..errors import GaitscanError
 from .driver import run_batch
 
 
@@ -49,5 +50,6 @@ def command(folder: Path, out: Path, jobs: Optional[int], scheduler: Optional[st
     click.echo(f"{outcome.found} videos: {outcome.done} done ({outcome.analysed} analysed now, "
                f"{outcome.already_done} already done), {outcome.failed} failed, {outcome.skipped} skipped "
                f"as duplicates. See {outcome.out / 'index.html'}")
-    if outcome.exit_code:
-        raise click.exceptions.Exit(outcome.exit_code)
+    if outcome.failed:  # GaitscanError's exit code is 1: "finished, but some inputs failed"
+        raise GaitscanError(f"{outcome.failed} of {outcome.found} videos failed; the reasons are in "
+                            f"{outcome.out / 'summary.csv'}")
