@@ -175,7 +175,14 @@ class Runner:
         ankle, _ = self._stance_foot(st, t)
         hx = SIDE_SIGN[st.side] * 0.5 * b.hip_width
         reach = _knee_to_reach(b, np.radians(knee_deg))
-        return ankle[:, 2] + np.sqrt(np.maximum(reach**2 - (hx - ankle[:, 0])**2 - ankle[:, 1]**2, 1e-6))
+        vertical2 = reach**2 - (hx - ankle[:, 0])**2 - ankle[:, 1]**2
+        if np.any(vertical2 < (0.5 * reach) ** 2):
+            p = self.params
+            raise ValueError(
+                f"the {st.side} leg cannot reach the belt in stance with the knee flexions asked for: "
+                f"belt travel {p.speed_mps * (st.t_toeoff - st.t_contact):.2f} m per stance is too long "
+                f"for a {p.height_m} m runner; lower speed_mps or duty_factor, or raise cadence_spm")
+        return ankle[:, 2] + np.sqrt(vertical2)
 
     def _stance_pelvis(self, st: Step, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pelvis midpoint (T, 3) and obliquity (rad, swing side down) during stance ``st``.
@@ -284,6 +291,12 @@ class Runner:
             m = (t >= st.t_contact) & (t < st.t_toeoff)
             if m.any():
                 ankle, pitch = self._stance_foot(st, t[m])
+                reach = np.linalg.norm(ankle - hip_all[m], axis=1).max()
+                if reach > b.thigh + b.shank + 1e-6:
+                    raise ValueError(
+                        f"the {side} leg cannot reach the belt in stance ({reach:.3f} m > leg "
+                        f"{b.thigh + b.shank:.3f} m): belt travel {p.speed_mps * (st.t_toeoff - st.t_contact):.2f} m "
+                        f"per stance is too long; lower speed_mps or duty_factor, or raise cadence_spm")
                 g, th, kn = self._leg_angles(hip_all[m], ankle)
                 pts = self._leg_points(hip_all[m], g, th, kn, pitch)
                 for k, v in zip(("knee", "ankle", "heel", "toe"), pts):
@@ -311,6 +324,12 @@ class Runner:
                     + np.radians(20.0) * bump(s, 0.8))   # late-swing flexion keeps the foot off the belt
             pitch = p0 + (p1 - p0) * smoothstep(s / 0.9) + np.radians(-12.0) * bump(s, 0.3)
             pts = self._leg_points(hip_all[f], gamma, thigh, knee, pitch)
+            for _ in range(12):   # keep the swing foot off the belt: flex the knee where it dips
+                dip = np.maximum(0.0, 0.01 * np.sin(np.pi * s) - np.minimum(pts[2][:, 2], pts[3][:, 2]))
+                if not dip.any():
+                    break
+                knee = knee + 2.0 * dip / b.shank
+                pts = self._leg_points(hip_all[f], gamma, thigh, knee, pitch)
             for k, v in zip(("knee", "ankle", "heel", "toe"), pts):
                 out[k][f] = v
             pitch_all[f] = pitch

@@ -59,9 +59,10 @@ def round_cone(o: np.ndarray, d: np.ndarray, pa: np.ndarray, pb: np.ndarray, ra:
         return t, n
     idx = np.nonzero(live)[0]
     dl = d[idx]
-    tb = (-np.sqrt(h[idx]) - k1[idx]) / k2[idx]
-    y = m1 - ra * rr + tb * m2[idx]
-    body = (y > 0) & (y < d2)
+    with np.errstate(divide="ignore", invalid="ignore"):   # k2 = 0: ray parallel to the axis
+        tb = (-np.sqrt(h[idx]) - k1[idx]) / k2[idx]
+        y = m1 - ra * rr + tb * m2[idx]
+        body = (y > 0) & (y < d2)
     # caps
     h1 = m3[idx] ** 2 - m5 + ra * ra
     h2 = m6[idx] ** 2 - m7 + rb * rb
@@ -72,7 +73,8 @@ def round_cone(o: np.ndarray, d: np.ndarray, pa: np.ndarray, pb: np.ndarray, ra:
     tc = np.where(use_b, t2, t1)
     tt = np.where(body, tb, tc)
     pb_ = oa[None, :] + tt[:, None] * dl
-    nb = d2 * pb_ - ba[None, :] * y[:, None]
+    with np.errstate(invalid="ignore"):
+        nb = d2 * pb_ - ba[None, :] * y[:, None]
     ncap = np.where(use_b[:, None], (ob[None, :] + tt[:, None] * dl) / rb, pb_ / ra)
     nn = np.where(body[:, None], nb, ncap)
     with np.errstate(invalid="ignore"):
