@@ -47,7 +47,7 @@ def cluster():
         cluster.close()
 
 
-def _summary_without_paths(out: Path) -> list[dict[str, str]]:
+def _summary_rows(out: Path) -> list[dict[str, str]]:
     with open(out / "summary.csv", newline="") as fh:
         return list(csv.DictReader(fh))
 
@@ -61,10 +61,28 @@ def test_dask_run_equals_local_run(tmp_path: Path, cluster):
     local = run_batch(folder, out=tmp_path / "local", jobs=2, job_fn=fake_job)
     remote = run_batch(folder, out=tmp_path / "dask", scheduler=cluster.scheduler_address, job_fn=fake_job)
     assert (remote.done, remote.failed, remote.exit_code) == (local.done, local.failed, local.exit_code) == (3, 1, 1)
-    assert _summary_without_paths(tmp_path / "dask") == _summary_without_paths(tmp_path / "local")
-    assert [r["cadence_spm"] for r in _summary_without_paths(tmp_path / "dask")] == ["170", "175", "181", ""]
+    assert _summary_rows(tmp_path / "dask") == _summary_rows(tmp_path / "local")
+    assert [r["cadence_spm"] for r in _summary_rows(tmp_path / "dask")] == ["170", "175", "181", ""]
 
 
 def test_unreachable_scheduler_is_a_usage_error():
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         list(run_dask([], scheduler="tcp://127.0.0.1:9", job_fn=fake_job, connect_timeout_s=2))
+
+
+@pytest.mark.slow
+def test_dask_run_of_the_real_pipeline_equals_the_local_run(tmp_path: Path, cluster):
+    from test_batch import GOOD_VIDEOS, render_clinic  # the same synthetic clinic as the local tests
+
+    folder = render_clinic(tmp_path / "clinic", bad=True)
+    local = run_batch(folder, out=tmp_path / "local", jobs=2)
+    remote = run_batch(folder, out=tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert (remote.done, remote.failed) == (local.done, local.failed) == (len(GOOD_VIDEOS), 3)
+    local_rows, remote_rows = _summary_rows(tmp_path / "local"), _summary_rows(tmp_path / "dask")
+    assert remote_rows == local_rows
+    assert all(r["cadence_spm"] for r in remote_rows if r["status"] == "done")
+    for row in remote_rows:
+        if row["status"] == "done":
+            a = json.loads((tmp_path / "dask" / row["analysis"]).read_text())
+            b = json.loads((tmp_path / "local" / row["analysis"]).read_text())
+            assert a["summary"] == b["summary"] and a["steps"] == b["steps"]
