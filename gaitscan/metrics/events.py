@@ -1,18 +1,18 @@
 """Gait events per foot — initial contact, midstance, toe-off — as one streaming detector.
 
-Methods (chosen from ``EVIDENCE.md`` §5; the view decides which):
+Methods (chosen from ``EVIDENCE.md`` §5), the same for every view:
 
-* **Rear / front view — foot vertical velocity** (after Fellin et al. 2010, J Sci Med Sport
-  13(6):646, "vertical heel position / velocity", and the foot-velocity idea of O'Connor et al.
-  2007, Gait Posture 25:469). The signal is the image height of the foot's lowest point (heel or
-  foot index, whichever is lower), zero-phase low-passed. A swing ends with a fast descent; the
-  *contact* is the frame of greatest deceleration after it (the landing kink). A stance ends when
-  the foot rises fast; the *toe-off* is the frame of greatest upward acceleration before it.
-  Velocity thresholds adapt to the clip (fractions of the recent descent/rise speeds), so camera
-  distance and zoom do not matter.
-* **Side view — Zeni et al. 2008** (Gait Posture 27:710), validated for treadmill running by
-  Fellin 2010: *contact* at the most anterior position of the heel relative to the pelvis
-  midpoint, *toe-off* at the most posterior position of the foot index.
+* **Initial contact — Zeni et al. 2008** (Gait Posture 27:710; validated for treadmill running
+  by Fellin et al. 2010, J Sci Med Sport 13(6):646): the heel's most anterior position relative
+  to the pelvis midpoint. From the side that is the heel's image x; from behind or in front it is
+  the heel's depth in the model's world landmarks (image height cannot be used: with perspective
+  a foot swinging forward rises in the image while it falls). Without a usable depth signal the
+  contact falls back to the end of the foot's descent (greatest deceleration of its image height).
+* **Toe-off — foot vertical velocity** (after Fellin 2010, and the foot-velocity algorithm of
+  O'Connor et al. 2007, Gait Posture 25:469): the stance ends when the foot's lowest point (heel
+  or foot index, whichever is lower in the image) rises fast; the toe-off is the frame of
+  greatest upward acceleration before that. Thresholds adapt to the clip (fractions of the
+  recent rise speed), so camera distance and zoom do not matter.
 
 *Midstance* is the frame where the pelvis (hip midpoint) is lowest in the image during that
 stance (Dingenen 2018's "deepest landing position").
@@ -86,7 +86,8 @@ class DetectorConfig:
     rise_frac: float = 0.4         # of the recent peak rise speed: "the foot is lifting"
     vote_memory_s: float = 3.0     # time constant of the left/right identity vote
     swap_ratio: float = 0.5        # continuity overrules the labels when swapping costs < this × keeping
-    peak_halfwidth_s: float = 0.15  # side view: an event is the extreme over ± this much time
+    peak_halfwidth_s: float = 0.15  # a Zeni contact is the heel's most anterior point over ± this time
+    min_depth_range_m: float = 0.15  # rear/front: world-depth swing of the heel needed to use it
 
 
 class GaitEventDetector:
@@ -113,23 +114,24 @@ class GaitEventDetector:
         """Forget everything (a new clip or a new runner)."""
         self.n = 0
         self._t: deque = deque(maxlen=self.window)
-        self._feet: deque = deque(maxlen=self.window)    # (2, 3, 2) per frame, in TRACK order
+        self._feet: deque = deque(maxlen=self.window)    # (2, 3, 3) per frame, in TRACK order
         self._pelvis: deque = deque(maxlen=self.window)  # (2,)
         self._scale: deque = deque(maxlen=self.window)   # leg length px
         self._tracks = [_Track(), _Track()]
         self._vote = 0.0  # > 0: track 0 is the left foot
         self.track_is_left: list[bool] = []   # per frame: the mapping in force when it was decided
-        self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 2) feet in track order
+        self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 3) feet in track order
         self.swap_count = 0
 
     def update(self, t: float, feet: np.ndarray, pelvis: np.ndarray, leg_px: float) -> list[Stance]:
         """Add one frame; return the stances completed by it (usually none).
 
-        ``t`` seconds; ``feet`` (2, 3, 2) pixels — the model's left and right foot, each
-        (heel, ankle, foot index) × (x, y), NaN where missing; ``pelvis`` (2,) pixels, the hip
+        ``t`` seconds; ``feet`` (2, 3, 3) — the model's left and right foot, each
+        (heel, ankle, foot index) × (x px, y px, anterior depth relative to the hips in metres
+        from the model's world landmarks — used in rear/front views), NaN where missing; ``pelvis`` (2,) pixels, the hip
         midpoint; ``leg_px`` the runner's leg length in pixels (hip to ankle), NaN if unknown.
         """
-        feet = np.asarray(feet, float).reshape(2, N_POINTS, 2)
+        feet = np.asarray(feet, float).reshape(2, N_POINTS, 3)
         tracked, swapped = self._assign(feet)
         self._vote_update(swapped)
         self.swap_count += int(swapped == (self._vote >= 0))  # the labelled-left foot is not the left one
@@ -152,7 +154,7 @@ class GaitEventDetector:
 
     # ------------------------------------------------------------------ feet through time
     def _predict(self, j: int) -> np.ndarray:
-        """(3, 2) constant-velocity prediction of track ``j``'s points (last position if no velocity)."""
+        """(3, 3) constant-velocity prediction of track ``j``'s points (last position if no velocity)."""
         hist = list(self._feet)[-2:]
         if not hist:
             return np.full((N_POINTS, 2), np.nan)
@@ -172,6 +174,7 @@ class GaitEventDetector:
         p = [self._predict(0), self._predict(1)]
 
         def d(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
+            a, b = a[:, :2], b[:, :2]
             ok = np.all(np.isfinite(a), axis=1) & np.all(np.isfinite(b), axis=1)
             return float(np.sum((a[ok] - b[ok]) ** 2)), int(ok.sum())
 
@@ -193,26 +196,31 @@ class GaitEventDetector:
 
     # ------------------------------------------------------------------ decisions
     def _signals(self) -> dict[str, np.ndarray]:
-        """Smoothed signals over the trailing window (global frame index = offset + i)."""
-        feet = np.array(self._feet)            # (W, 2, 3, 2)
+        """Smoothed signals over the trailing window (global frame index = offset + i).
+
+        ``ap`` (W, 2): heel anterior position relative to the pelvis (side: image x in leg lengths;
+        rear/front: the model's world depth in metres; NaN where unknown); ``v``/``a`` (W, 2):
+        vertical velocity / acceleration of the foot's lowest point (leg lengths/s, /s², + down);
+        ``pelvis_y`` (W,) pixels.
+        """
+        feet = np.array(self._feet)            # (W, 2, 3, 3)
         pel = np.array(self._pelvis)           # (W, 2)
         scale = np.nanmedian(np.array(self._scale)) if np.isfinite(self._scale).any() else np.nan
         if not np.isfinite(scale) or scale <= 0:
             scale = float(np.nanmax(np.abs(feet[..., 1] - pel[:, None, None, 1]))) if np.isfinite(feet).any() else 1.0
-        fps = self.fps
-        out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, self.cfg.cutoff_hz)}
+        fps, fc = self.fps, self.cfg.cutoff_hz
+        out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, fc)}
         if self.view == "side":
-            heel = (feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale
-            toe = (feet[:, :, TOE, 0] - pel[:, None, 0]) * self.facing / scale
-            out["heel_ap"] = smooth_runs(heel, fps, self.cfg.cutoff_hz)
-            out["toe_ap"] = smooth_runs(toe, fps, self.cfg.cutoff_hz)
+            ap = (feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale
         else:
-            low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
-            low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
-            y = smooth_runs(low, fps, self.cfg.cutoff_hz)
-            v = np.gradient(y, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
-            out["v"] = v
-            out["a"] = np.gradient(v, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
+            ap = feet[:, :, HEEL, 2]
+        out["ap"] = smooth_runs(ap, fps, fc)
+        low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
+        low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
+        y = smooth_runs(low, fps, fc)
+        v = np.gradient(y, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
+        out["v"] = v
+        out["a"] = np.gradient(v, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
         return out
 
     def _decide(self, k: int) -> list[Stance]:
@@ -222,26 +230,36 @@ class GaitEventDetector:
         if i < 1 or i >= W - 1:
             return []
         sig = self._signals()
-        done: list[Stance] = []
-        for j in (0, 1):
-            st = self._side_step(j, k, i, sig) if self.view == "side" else self._frontal_step(j, k, i, sig)
-            if st is not None:
-                done.append(st)
-        return done
+        done = [self._step(j, k, i, sig) for j in (0, 1)]
+        return [st for st in done if st is not None]
 
-    def _frontal_step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
-        v, a = sig["v"][:, j], sig["a"][:, j]
+    def _ap_usable(self, ap: np.ndarray) -> bool:
+        """The anterior-position signal moves enough to carry the Zeni contact (side: always)."""
+        ok = ap[np.isfinite(ap)]
+        if ok.size < 3:
+            return False
+        return self.view == "side" or float(np.percentile(ok, 95) - np.percentile(ok, 5)) >= self.cfg.min_depth_range_m
+
+    def _step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
+        """Advance track ``j``'s swing/stance state at frame ``k`` (window index ``i``)."""
+        v, a, ap = sig["v"][:, j], sig["a"][:, j], sig["ap"][:, j]
         if not np.isfinite(v[i]):
             return None
-        down = np.nanpercentile(v, 95) if np.isfinite(v).any() else np.nan
-        up = -np.nanpercentile(v, 5) if np.isfinite(v).any() else np.nan
+        down = np.nanpercentile(v, 95)
+        up = -np.nanpercentile(v, 5)
         if not (down > 0 and up > 0):
             return None
         tr = self._tracks[j]
         off = k - i
-        if tr.state == "swing" and k - tr.toe_off < self.cfg.min_swing_s * self.fps:
-            return None
         if tr.state == "swing":
+            if k - tr.toe_off < self.cfg.min_swing_s * self.fps:
+                return None
+            if self._ap_usable(ap):
+                m = max(1, int(round(self.cfg.peak_halfwidth_s * self.fps)))
+                if self._is_peak(ap, i, m, +1):
+                    tr.state, tr.contact = "stance", k
+                return None
+            # no usable depth: the end of the foot's descent (greatest deceleration after it)
             if v[i] > self.cfg.descent_frac * down:
                 if tr.armed_from is None or tr.armed_from < off:
                     tr.armed_from = k
@@ -253,8 +271,8 @@ class GaitEventDetector:
                     tr.state = "stance"
                 tr.armed_from = None
             return None
-        # stance
-        if k - (tr.contact or k) > self.cfg.max_stance_s * self.fps:
+        # stance: ends when the foot's lowest point rises fast; toe-off = greatest upward acceleration
+        if tr.contact is None or k - tr.contact > self.cfg.max_stance_s * self.fps:
             tr.state, tr.contact = "swing", None
             return None
         if v[i] < -self.cfg.rise_frac * up:
@@ -262,33 +280,10 @@ class GaitEventDetector:
             lo = max(c + int(round(self.cfg.min_stance_s * self.fps)) - off, 0)
             seg = a[lo:i + 1]
             tr.state, tr.contact = "swing", None
-            if c is None or lo > i or not np.isfinite(seg).any():
+            if lo > i or c - off < 0 or not np.isfinite(seg).any():
                 return None
             tr.toe_off = off + lo + int(np.nanargmin(seg))
             return self._stance(j, c, tr.toe_off, sig)
-        return None
-
-    def _side_step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
-        m = max(1, int(round(self.cfg.peak_halfwidth_s * self.fps)))
-        tr = self._tracks[j]
-        off = k - i
-        if tr.state == "swing" and k - tr.toe_off < self.cfg.min_swing_s * self.fps:
-            return None
-        if tr.state == "swing":
-            h = sig["heel_ap"][:, j]
-            if self._is_peak(h, i, m, +1):
-                tr.state, tr.contact = "stance", k
-            return None
-        if k - (tr.contact or k) > self.cfg.max_stance_s * self.fps:
-            tr.state, tr.contact = "swing", None
-            return None
-        toe = sig["toe_ap"][:, j]
-        if k - tr.contact >= self.cfg.min_stance_s * self.fps and self._is_peak(toe, i, m, -1):
-            c = tr.contact
-            tr.state, tr.contact, tr.toe_off = "swing", None, k
-            if c - off < 0:
-                return None
-            return self._stance(j, c, k, sig)
         return None
 
     @staticmethod
@@ -349,7 +344,9 @@ def detect_events(series: PoseSeries, view: View, *, facing: int = 1, config: De
     """Run :class:`GaitEventDetector` over a whole (side-relabelled) series."""
     fps = series.fps if np.isfinite(series.fps) else 30.0
     det = GaitEventDetector(fps=fps, view=view, facing=facing, config=config)
-    feet_all = series.xy[:, [list(p) for p in FOOT_POINTS]]          # (T, 2, 3, 2)
+    idx = [list(p) for p in FOOT_POINTS]
+    depth_sign = {"rear": 1.0, "front": -1.0}.get(view, np.nan)   # world z grows away from the camera
+    feet_all = np.concatenate([series.xy[:, idx], depth_sign * series.world[:, idx, 2:3]], axis=3)  # (T, 2, 3, 3)
     pelvis = (series.xy[:, lm.L_HIP] + series.xy[:, lm.R_HIP]) / 2
     leg = leg_length_px(series)
     stances: list[Stance] = []
@@ -357,9 +354,9 @@ def detect_events(series: PoseSeries, view: View, *, facing: int = 1, config: De
         stances += det.update(series.t[n], feet_all[n], pelvis[n], leg)
     stances += det.finish()
     stances.sort(key=lambda s: s.contact)
-    tracked = np.array(det.tracked).reshape(len(series), 2, N_POINTS, 2) if len(series) else np.zeros((0, 2, N_POINTS, 2))
+    tracked = np.array(det.tracked).reshape(len(series), 2, N_POINTS, 3)[..., :2] if len(series) else np.zeros((0, 2, N_POINTS, 2))
     is_left = np.array(det.track_is_left, bool)
     feet = tracked.copy()
     feet[~is_left] = tracked[~is_left][:, ::-1]
-    missing = float(np.mean(~np.all(np.isfinite(feet_all), axis=(1, 2, 3)))) if len(series) else 1.0
+    missing = float(np.mean(~np.all(np.isfinite(feet_all[..., :2]), axis=(1, 2, 3)))) if len(series) else 1.0
     return EventResult(stances, feet, missing, det.swap_count / max(1, len(series)), METHODS[view])
