@@ -243,13 +243,14 @@ class GaitEventDetector:
     def _step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
         """Advance track ``j``'s swing/stance state at frame ``k`` (window index ``i``)."""
         v, a, ap = sig["v"][:, j], sig["a"][:, j], sig["ap"][:, j]
-        if not np.isfinite(v[i]):
+        tr = self._tracks[j]
+        if not np.isfinite(v[i]):  # a gap: an open stance cannot be completed across it
+            tr.state, tr.contact, tr.armed_from = "swing", None, None
             return None
         down = np.nanpercentile(v, 95)
         up = -np.nanpercentile(v, 5)
         if not (down > 0 and up > 0):
             return None
-        tr = self._tracks[j]
         off = k - i
         if tr.state == "swing":
             if k - tr.toe_off < self.cfg.min_swing_s * self.fps:
@@ -309,7 +310,7 @@ class GaitEventDetector:
         seg = py[contact - off: toe_off - off + 1]
         mid = contact + int(np.nanargmax(seg)) if np.isfinite(seg).any() else (contact + toe_off) // 2
         t = self._t
-        side: Side = "left" if (self.track_is_left[contact] == (j == 0)) else "right"
+        side: Side = "left" if ((self._vote >= 0) == (j == 0)) else "right"  # identity as known now
         return Stance(side, contact, mid, toe_off, t[contact - off], t[mid - off], t[toe_off - off])
 
 
