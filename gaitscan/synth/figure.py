@@ -51,10 +51,27 @@ def ellipsoid(centre, axes: np.ndarray, radii, part: str) -> Ellipsoid:
     return Ellipsoid(np.asarray(centre, float), np.diag(1.0 / radii) @ axes, float(radii.max()), part)
 
 
-def build_figure(j: dict[str, np.ndarray], height_m: float) -> list:
+def _on_surface(centre: np.ndarray, axes: np.ndarray, radii, u) -> tuple[np.ndarray, np.ndarray]:
+    """Point and outward unit normal on an ellipsoid (``axes`` rows, ``radii`` m) in the direction
+    ``u`` (3,) of its unit-sphere coordinates."""
+    u = _unit(np.asarray(u, float))
+    radii = np.asarray(radii, float)
+    return centre + axes.T @ (radii * u), _unit(axes.T @ (u / radii))
+
+
+def _badge(P: list, centre: np.ndarray, axes: np.ndarray, radii, u, size, up: np.ndarray, part: str) -> None:
+    """A thin elliptical patch (``size`` = half width, half height, m) lying on an ellipsoid."""
+    p, n = _on_surface(centre, axes, radii, u)
+    P.append(ellipsoid(p, _frame(n, up), (0.006, size[1], size[0]), part))
+
+
+def build_figure(j: dict[str, np.ndarray], height_m: float, app: Appearance = Appearance()) -> list:
     """Primitives of the runner for one frame; ``j`` maps joint names to (3,) world points/vectors
-    (one frame of :meth:`gaitscan.synth.kinematics.Runner.joints`, lifted onto the belt)."""
+    (one frame of :meth:`gaitscan.synth.kinematics.Runner.joints`, lifted onto the belt);
+    ``app`` picks the clothing (:class:`~gaitscan.synth.params.Appearance`)."""
     s = height_m / 1.75
+    legs = "shorts" if app.shorts_style == "tights" else "skin"
+    short_len, short_r = (0.5, (0.112, 0.104)) if app.shorts_style == "loose" else (0.42, (0.092, 0.078))
     P = []
     rc = lambda a, b, ra, rb, part: P.append(RoundCone(a, b, ra * s, rb * s, part))  # noqa: E731
     el = lambda c, ax, r, part: P.append(ellipsoid(c, ax, np.asarray(r) * s, part))  # noqa: E731
@@ -68,18 +85,25 @@ def build_figure(j: dict[str, np.ndarray], height_m: float) -> list:
     for side, sg in (("l", -1.0), ("r", 1.0)):
         hip = j["hip_" + side]
         # gluteal mass: behind and below the hip joint centre, slightly outward
-        el(hip + pr * sg * 0.01 * s - fwd_w * 0.05 * s - up_p * 0.035 * s, pel, (0.085, 0.065, 0.095), "shorts")
+        glute, glute_r = hip + pr * sg * 0.01 * s - fwd_w * 0.05 * s - up_p * 0.035 * s, np.array((0.085, 0.065, 0.095)) * s
+        el(glute, pel, glute_r / s, "shorts")
+        if app.logo == ("left" if sg < 0 else "right"):
+            _badge(P, glute, pel, glute_r, (sg * 0.45, -1.0, 0.55), (0.03 * s, 0.022 * s), up_p, "logo")
+        if app.shorts_pattern:
+            for ux in (-0.7, 0.0, 0.7):
+                for uz in (-0.6, 0.1, 0.8):
+                    _badge(P, glute, pel, glute_r, (ux, -1.0, uz), (0.013 * s, 0.013 * s), up_p, "pattern")
         knee = j["knee_" + side]
-        rc(hip, hip + 0.42 * (knee - hip), 0.092, 0.078, "shorts")
-        rc(hip + 0.1 * (knee - hip), knee, 0.078, 0.05, "skin")
+        rc(hip, hip + short_len * (knee - hip), short_r[0], short_r[1], "shorts")
+        rc(hip + 0.1 * (knee - hip), knee, 0.078, 0.05, legs)
         ankle = j["ankle_" + side]
-        rc(knee, ankle, 0.05, 0.032, "skin")
+        rc(knee, ankle, 0.05, 0.032, legs)
         shank = ankle - knee
         # calf: behind the upper shank
         back = _unit(np.cross(np.cross(shank, fwd_w), shank)) * -1.0
         if back @ fwd_w > 0:
             back = -back
-        el(knee + 0.33 * shank + back * 0.018 * s, _frame(shank, back), (np.linalg.norm(shank) * 0.28 / s, 0.05, 0.048), "skin")
+        el(knee + 0.33 * shank + back * 0.018 * s, _frame(shank, back), (np.linalg.norm(shank) * 0.28 / s, 0.05, 0.048), legs)
         heel, toe = j["heel_" + side], j["toe_" + side]
         along = toe - heel
         sole_up = _unit(np.cross(np.cross(along, np.array([0.0, 0.0, 1.0])), along)) * -1.0
@@ -94,6 +118,11 @@ def build_figure(j: dict[str, np.ndarray], height_m: float) -> list:
     neck = j["neck"]
     el(neck - up * 0.2 * s, tr, (0.165, 0.2, 0.105), "shirt")
     el(mid + up * 0.2 * s, tr, (0.145, 0.15, 0.1), "shirt")
+    if app.shirt_style in ("hang_left", "hang_right"):   # a loose tail over one hip
+        sg = -1.0 if app.shirt_style == "hang_left" else 1.0
+        el(mid + up * 0.02 * s + right * sg * 0.08 * s - fwd_w * 0.035 * s, tr, (0.09, 0.12, 0.115), "shirt")
+    elif app.shirt_style == "long":                       # covers the pelvis to mid-thigh
+        el(mid - up * 0.03 * s - fwd_w * 0.035 * s, tr, (0.2, 0.2, 0.13), "shirt")
     for side in ("l", "r"):
         sh = j["shoulder_" + side]
         rc(neck - up * 0.03 * s, sh, 0.07, 0.06, "shirt")
@@ -122,4 +151,5 @@ def build_figure(j: dict[str, np.ndarray], height_m: float) -> list:
 def part_colours(app: Appearance) -> dict[str, tuple[int, int, int]]:
     """Colour (RGB) of every part name used by :func:`build_figure`."""
     return {"skin": app.skin, "hair": app.hair, "shirt": app.shirt, "shorts": app.shorts,
-            "shoe": app.shoes, "eye": (35, 30, 30), "lips": (150, 80, 75)}
+            "shoe": app.shoes, "eye": (35, 30, 30), "lips": (150, 80, 75), "logo": app.logo_colour,
+            "pattern": app.pattern}

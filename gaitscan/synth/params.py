@@ -35,9 +35,31 @@ class Variation:
 NO_VARIATION = Variation(0.0, 0.0, 0.0, 0.0)
 
 
+#: skin tones (RGB) from light to dark, for varying :attr:`Appearance.skin`
+SKIN_TONES: dict[str, RGB] = {
+    "light": (236, 200, 176), "medium": (214, 168, 132), "tan": (172, 120, 84),
+    "brown": (124, 82, 56), "dark": (74, 48, 34),
+}
+SHORTS_STYLES = ("fitted", "loose", "tights")
+SHIRT_STYLES = ("fitted", "hang_left", "hang_right", "long")
+SIDES = ("none", "left", "right")
+
+
 @dataclass(frozen=True)
 class Appearance:
-    """Colours (RGB 0..255) of the figure. Room for clothing variants and markers (issues 4, 11)."""
+    """Colours (RGB 0..255) and clothing of the figure (issues 4, 11).
+
+    Clothing that does *not* follow the pelvis, to keep pelvis estimators honest:
+
+    - ``shorts_style``: ``fitted`` (default), ``loose`` (wider, longer legs that swing with the
+      thighs) or ``tights`` (leg cover down to the ankles).
+    - ``shorts_pattern``: ``True`` puts ``pattern`` coloured dots on the seat of the shorts.
+    - ``logo``: ``left``/``right`` puts a ``logo`` coloured patch on that side of the seat
+      (breaks the mirror symmetry of the pelvis region).
+    - ``shirt_style``: ``fitted`` (default, hem above the waistband), ``hang_left``/``hang_right``
+      (a loose shirt tail over that hip, moving with the trunk) or ``long`` (covers the pelvis
+      down to mid-thigh — the pelvis is not visible).
+    """
 
     skin: RGB = (214, 168, 132)
     hair: RGB = (58, 40, 28)
@@ -45,6 +67,17 @@ class Appearance:
     shorts: RGB = (30, 30, 36)
     shoes: RGB = (235, 235, 235)
     soles: RGB = (60, 60, 60)
+    shorts_style: str = "fitted"
+    shorts_pattern: bool = False
+    pattern: RGB = (200, 200, 60)
+    logo: str = "none"
+    logo_colour: RGB = (230, 60, 40)
+    shirt_style: str = "fitted"
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("shorts_style", SHORTS_STYLES), ("shirt_style", SHIRT_STYLES), ("logo", SIDES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"Appearance.{name}={getattr(self, name)!r}: allowed {', '.join(allowed)}")
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ class Renderer:
         colour = self.bg_colour.copy()
         depth = self.bg_depth.copy()
         o = self.camera.position
-        for prim in build_figure(joints, self.params.height_m):
+        for prim in build_figure(joints, self.params.height_m, self.params.appearance):
             if isinstance(prim, Ellipsoid):
                 box = self._bbox([prim.centre], [prim.radius])
             else:
