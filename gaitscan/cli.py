@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "analyze": "gaitscan.analyze_command:command",
     "report": "gaitscan.report.command:report_command",
     "compare": "gaitscan.report.command:compare_command",
+    "live": "gaitscan.live.command:command",
     "batch": "gaitscan.batch.command:command",
 }
 
@@ -59,7 +60,7 @@ def cli() -> None:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of the ``gaitscan`` console script."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="gaitscan", standalone_mode=False)
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="gaitscan", standalone_mode=False)
     except GaitscanError as exc:
         click.echo(f"gaitscan: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -74,7 +75,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    sys.exit(0)
+    # with standalone_mode=False, click returns ctx.exit(n)'s code instead of exiting
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
