@@ -52,7 +52,8 @@ N_POINTS = 3
 
 @dataclass(frozen=True)
 class Stance:
-    """One stance of one foot. Frames index the series; times are seconds (``series.t``)."""
+    """One stance of one foot. Frames index the series; times are seconds (``series.t``);
+    ``track`` (0 or 1) is the followed foot, an index into :attr:`EventResult.feet`."""
 
     side: Side
     contact: int
@@ -61,6 +62,7 @@ class Stance:
     contact_t: float
     midstance_t: float
     toe_off_t: float
+    track: int = 0
 
 
 @dataclass
@@ -119,7 +121,6 @@ class GaitEventDetector:
         self._scale: deque = deque(maxlen=self.window)   # leg length px
         self._tracks = [_Track(), _Track()]
         self._vote = 0.0  # > 0: track 0 is the left foot
-        self.track_is_left: list[bool] = []   # per frame: the mapping in force when it was decided
         self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 3) feet in track order
         self.swap_count = 0
 
@@ -140,7 +141,6 @@ class GaitEventDetector:
         self._pelvis.append(np.asarray(pelvis, float).reshape(2))
         self._scale.append(float(leg_px))
         self.tracked.append(tracked)
-        self.track_is_left.append(self._vote >= 0)
         self.n += 1
         k = self.n - 1 - self.latency
         return self._decide(k) if k >= 0 else []
@@ -311,13 +311,13 @@ class GaitEventDetector:
         mid = contact + int(np.nanargmax(seg)) if np.isfinite(seg).any() else (contact + toe_off) // 2
         t = self._t
         side: Side = "left" if ((self._vote >= 0) == (j == 0)) else "right"  # identity as known now
-        return Stance(side, contact, mid, toe_off, t[contact - off], t[mid - off], t[toe_off - off])
+        return Stance(side, contact, mid, toe_off, t[contact - off], t[mid - off], t[toe_off - off], j)
 
 
 @dataclass(frozen=True)
 class EventResult:
-    """Offline result: ``stances`` sorted by contact; ``feet`` (T, 2, 3, 2) pixels in SIDE order
-    (left, right) × (heel, ankle, foot index) × (x, y) as followed through time;
+    """Offline result: ``stances`` sorted by contact; ``feet`` (T, 2, 3, 2) pixels of the two
+    followed feet in TRACK order (``Stance.track``) × (heel, ankle, foot index) × (x, y);
     ``missing_fraction`` of frames with a foot point missing; ``swap_fraction`` of frames whose
     foot labels were overruled by continuity."""
 
@@ -356,8 +356,5 @@ def detect_events(series: PoseSeries, view: View, *, facing: int = 1, config: De
     stances += det.finish()
     stances.sort(key=lambda s: s.contact)
     tracked = np.array(det.tracked).reshape(len(series), 2, N_POINTS, 3)[..., :2] if len(series) else np.zeros((0, 2, N_POINTS, 2))
-    is_left = np.array(det.track_is_left, bool)
-    feet = tracked.copy()
-    feet[~is_left] = tracked[~is_left][:, ::-1]
     missing = float(np.mean(~np.all(np.isfinite(feet_all[..., :2]), axis=(1, 2, 3)))) if len(series) else 1.0
-    return EventResult(stances, feet, missing, det.swap_count / max(1, len(series)), METHODS[view])
+    return EventResult(stances, tracked, missing, det.swap_count / max(1, len(series)), METHODS[view])

@@ -149,7 +149,7 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
     """
     xy = smooth_landmarks(series)
     fps = series.fps if np.isfinite(series.fps) else 30.0
-    heel_x = smooth_runs(events.feet[:, :, HEEL, 0], fps)   # (T, 2) side order
+    heel_x = smooth_runs(events.feet[:, :, HEEL, 0], fps)   # (T, 2) track order
     feet = events.feet
     steps: list[Step] = []
     prev: Optional[Stance] = None
@@ -161,11 +161,10 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
             s.flight_time_s = st.contact_t - prev.toe_off_t
         elif prev is not None:
             s.not_measurable["step_time_s"] = "previous contact of the other foot was not detected"
-        sidx = 0 if st.side == "left" else 1
         if view == "side":
             for key in FRONTAL_ONLY:
                 s.not_measurable[key] = SIDE_VIEW_REASON
-            _side_metrics(s, st, xy, feet[:, sidx], facing, camera_roll_deg)
+            _side_metrics(s, st, xy, feet[:, st.track], facing, camera_roll_deg)
         else:
             for key in SIDE_ONLY:
                 s.not_measurable[key] = "only measured from a side view"
@@ -187,15 +186,14 @@ def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_x: np
     hips = xy[c:o + 1][:, [lm.L_HIP, lm.R_HIP]]
     hip_w = float(np.nanmedian(np.linalg.norm(hips[:, 0] - hips[:, 1], axis=1))) if np.isfinite(hips).any() else np.nan
     mid_x = (xy[c, lm.L_HIP, 0] + xy[c, lm.R_HIP, 0]) / 2
-    sidx = 0 if st.side == "left" else 1
-    hx = heel_x[c, sidx]
+    hx = heel_x[c, st.track]
     if np.isfinite(hip_w) and hip_w > 0 and np.isfinite(mid_x) and np.isfinite(hx):
         s.foot_offset_hipw = float(sign * (hx - mid_x) / hip_w)
         s.crossover = bool(s.foot_offset_hipw <= 0)
         if scale.cm_per_px is not None:
             s.foot_offset_cm = float(sign * (hx - mid_x) * scale.cm_per_px)
         if prev is not None:
-            px_prev = heel_x[prev.contact, 1 - sidx]
+            px_prev = heel_x[prev.contact, prev.track]
             if np.isfinite(px_prev):
                 s.step_width_hipw = float(abs(hx - px_prev) / hip_w)
                 if scale.cm_per_px is not None:

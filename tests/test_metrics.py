@@ -1,0 +1,104 @@
+"""Per-step metrics, summaries and cadence against known answers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gait_builder import Gait, build
+from scipy import stats
+
+from gaitscan.metrics.analysis import analyse_series
+from gaitscan.metrics.pelvis import drops, image_to_runner, landmark_obliquity
+from gaitscan.metrics.summary import cadence, describe, summarise
+from gaitscan.metrics.truthcompare import match_steps, side_mean_error
+from gaitscan.synth import Camera, RunnerParams, ideal_pose_series
+
+
+def _side(a, side, key):
+    return [s[key] for s in a["steps"] if s["stance"] == side]
+
+
+def test_builder_drops_offsets_and_crossover_exact():
+    a = analyse_series(build(Gait(drop_deg=(6.0, 3.0), offset_hipw=(0.2, -0.1), label_swap_p=0.2))[0])
+    assert np.allclose(_side(a, "left", "pelvic_drop_deg"), 6.0, atol=0.1)
+    assert np.allclose(_side(a, "right", "pelvic_drop_deg"), 3.0, atol=0.1)
+    assert np.allclose(_side(a, "left", "foot_offset_hipw"), 0.2, atol=0.01)
+    assert np.allclose(_side(a, "right", "foot_offset_hipw"), -0.1, atol=0.01)
+    assert not any(_side(a, "left", "crossover")) and all(_side(a, "right", "crossover"))
+    assert a["summary"]["left"]["crossover_rate"] == 0.0 and a["summary"]["right"]["crossover_rate"] == 1.0
+    # step width: |0.2 − (−0.1)| hip widths apart on the SAME side of the midline → 0.1
+    assert np.allclose([w for w in _side(a, "right", "step_width_hipw")], 0.1, atol=0.01)
+
+
+def test_front_view_mirrors_signs():
+    a = analyse_series(build(Gait(view="front", drop_deg=(5.0, -2.0), offset_hipw=(0.3, 0.1)))[0])
+    assert a["view"] == "front"
+    assert np.allclose(_side(a, "left", "pelvic_drop_deg"), 5.0, atol=0.1)
+    assert np.allclose(_side(a, "right", "pelvic_drop_deg"), -2.0, atol=0.1)   # a pelvic rise
+    assert np.allclose(_side(a, "right", "foot_offset_hipw"), 0.1, atol=0.01)
+
+
+def test_camera_roll_is_removed():
+    series = build(Gait(drop_deg=(4.0, 4.0)))[0]
+    level = analyse_series(series)
+    rolled = analyse_series(series, camera_roll_deg=1.5)
+    # a roll adds to one side's apparent drop and subtracts from the other's
+    assert np.allclose(np.array(_side(rolled, "left", "pelvic_drop_deg")) - _side(level, "left", "pelvic_drop_deg"), -1.5, atol=1e-6)
+    assert np.allclose(np.array(_side(rolled, "right", "pelvic_drop_deg")) - _side(level, "right", "pelvic_drop_deg"), 1.5, atol=1e-6)
+    assert level["quality"]["checks"][4]["id"] == "camera_roll" and level["quality"]["checks"][4]["value"] is None
+
+
+def test_obliquity_sign_convention():
+    assert image_to_runner(np.array([3.0]), "rear")[0] == 3.0      # image-right hip lower = runner's right
+    assert image_to_runner(np.array([3.0]), "front")[0] == -3.0
+    obl = np.array([0.0, 2.0, 5.0, 2.0, 0.0])
+    assert drops(obl, "left", 0, 2, 4) == (5.0, 5.0)                # right (swing) hip lower in left stance
+    assert drops(-obl, "right", 0, 2, 4) == (5.0, 5.0)
+
+
+@pytest.mark.parametrize("view,fps,roll", [("rear", 60, 0.0), ("rear", 30, 1.5), ("front", 120, -1.0)])
+def test_ideal_runner_drop_offset_and_crossover(view, fps, roll):
+    p = RunnerParams(drop_left_deg=8.0, drop_right_deg=2.0, offset_left_m=-0.03, offset_right_m=0.06, cadence_spm=165)
+    series, truth = ideal_pose_series(p, Camera(view=view, roll_deg=roll), fps=fps, duration_s=8)
+    a = analyse_series(series, camera_roll_deg=roll)
+    pairs = match_steps(a["steps"], truth["steps"])
+    assert len(pairs) >= len(truth["steps"]) - 2
+    for side in ("left", "right"):
+        assert abs(side_mean_error(pairs, "pelvic_drop_deg", "pelvic_drop_2d_level_deg", side)) <= 1.0
+        assert abs(side_mean_error(pairs, "foot_offset_hipw", "foot_offset_2d_hipw", side)) <= 0.05
+    for got, true in pairs:
+        if abs(true["foot_offset_hipw"]) >= 0.15:
+            assert got["crossover"] == (true["foot_offset_hipw"] <= 0)
+    assert abs(a["cadence_spm"] - truth["cadence_spm"]) <= 1.0
+
+
+def test_describe_matches_t_interval():
+    v = [1.0, 2.0, 4.0, 3.0, 2.5, 3.5, 1.5, 2.0]
+    d = describe(v)
+    lo, hi = stats.t.interval(0.95, len(v) - 1, loc=np.mean(v), scale=stats.sem(v))
+    assert d["n"] == 8 and d["mean"] == pytest.approx(np.mean(v), abs=1e-4)
+    assert d["sd"] == pytest.approx(np.std(v, ddof=1), abs=1e-4)
+    assert d["ci95"] == pytest.approx([lo, hi], abs=1e-4)
+
+
+def test_fewer_than_seven_steps_gives_no_number():
+    d = describe([5.0, 6.0, 5.5, 6.5, 5.2, 5.9])
+    assert d == {"mean": None, "sd": None, "ci95": None, "n": 6, "reason": "not enough steps (6 < 7)"}
+    a = analyse_series(build(Gait(duration_s=2.2))[0])           # 3 steps a side
+    left = a["summary"]["left"]["pelvic_drop_deg"]
+    assert left["mean"] is None and "not enough steps" in left["reason"]
+    assert summarise([])["asymmetry"]["pelvic_drop_deg"] is None
+
+
+def test_cadence_survives_a_missed_and_a_spurious_contact():
+    t = list(np.arange(30) * 0.35)
+    assert cadence(t)["cadence_spm"] == pytest.approx(60 / 0.35, abs=0.01)
+    del t[10]                       # a missed contact
+    t.append(5.3)                   # and a spurious one 0.1 s after a real one
+    assert cadence(t)["cadence_spm"] == pytest.approx(60 / 0.35, abs=0.01)
+    assert cadence([0.0, 0.4])["cadence_spm"] is None
+
+
+def test_landmark_obliquity_is_in_pixels_not_normalised():
+    series = build(Gait(drop_deg=(10.0, 10.0), width=1920, height=480))[0]
+    obl = landmark_obliquity(series, "rear").deg
+    assert np.nanmax(obl) == pytest.approx(10.0, abs=0.01)

@@ -1,0 +1,114 @@
+"""analyze(): files written, JSON contract, CSV rows, bad input, the CLI, and one real render."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from gait_builder import Gait, build
+
+from gaitscan.cli import cli
+from gaitscan.errors import InputError, NotMeasurableError
+from gaitscan.pipeline import CSV_COLUMNS, analyze
+from gaitscan.pose.series import PoseSeries
+from gaitscan.synth import Camera, RunnerParams, ideal_pose_series
+
+REQUIRED_STEP = ("stance", "contact_t", "midstance_t", "toe_off_t", "pelvic_drop_deg", "foot_offset_hipw", "crossover")
+
+
+def _no_nan(x) -> bool:
+    if isinstance(x, dict):
+        return all(_no_nan(v) for v in x.values())
+    if isinstance(x, list):
+        return all(_no_nan(v) for v in x)
+    return not (isinstance(x, float) and not math.isfinite(x))
+
+
+def test_analysis_json_contract_and_steps_csv(tmp_path):
+    series, truth = build(Gait(label_swap_p=0.1))
+    a = analyze(series, out_dir=tmp_path, height_cm=175, write_report=False)
+    on_disk = json.loads((tmp_path / "analysis.json").read_text())
+    assert on_disk == a
+    assert a["schema"] == "gaitscan.analysis/1"
+    for key in ("view", "cadence_spm", "duration_s", "fps", "steps", "summary", "quality"):
+        assert key in a
+    assert a["view"] == "rear" and a["fps"] == pytest.approx(60.0)
+    assert all(k in st for st in a["steps"] for k in REQUIRED_STEP)
+    for side in ("left", "right"):
+        for metric in ("pelvic_drop_deg", "foot_offset_hipw"):
+            assert set(a["summary"][side][metric]) >= {"mean", "sd", "ci95", "n"}
+        assert "crossover_rate" in a["summary"][side]
+    ids = [c["id"] for c in a["quality"]["checks"]]
+    assert ids == ["view", "fps", "runner_size", "confident_landmarks", "camera_roll", "other_person",
+                   "out_of_frame", "missing_frames"]
+    assert _no_nan(a)
+    assert a["scale"]["cm_per_px"] is not None and a["steps"][1]["foot_offset_cm"] is not None
+    with (tmp_path / "steps.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(a["steps"]) == len(truth) and list(rows[0]) == CSV_COLUMNS
+    assert float(rows[0]["contact_t"]) == a["steps"][0]["contact_t"]
+    assert PoseSeries.load(tmp_path / "pose.npz").xy.shape == series.xy.shape
+
+
+def test_saved_series_round_trip_gives_the_same_analysis(tmp_path):
+    series = build(Gait())[0]
+    series.save(tmp_path / "in.npz")
+    a = analyze(tmp_path / "in.npz", out_dir=tmp_path / "out", write_report=False)
+    b = analyze(series, out_dir=tmp_path / "out2", write_report=False)
+    assert a["steps"] == b["steps"]
+
+
+def test_side_view_says_what_it_cannot_measure(tmp_path):
+    series, truth = ideal_pose_series(RunnerParams(), Camera(view="side"), fps=60, duration_s=6)
+    a = analyze(series, out_dir=tmp_path, write_report=False)
+    assert a["view"] == "side"
+    assert abs(a["cadence_spm"] - truth["cadence_spm"]) <= 1.0
+    st = a["steps"][0]
+    assert st["pelvic_drop_deg"] is None and st["crossover"] is None
+    assert "side view" in st["not_measurable"]["pelvic_drop_deg"]
+    assert a["summary"]["left"].get("pelvic_drop_deg") is None
+    assert "pelvic_drop_deg" in a["not_measurable"]
+    assert st["knee_flexion_contact_deg"] is not None and st["foot_strike"] in ("rearfoot", "midfoot", "forefoot")
+
+
+def test_no_runner_exits_4_with_an_analysis_saying_why(tmp_path):
+    empty = PoseSeries.empty_like(np.arange(90) / 30.0, 640, 480, {"file": "empty.mp4"})
+    with pytest.raises(NotMeasurableError, match="no runner found"):
+        analyze(empty, out_dir=tmp_path, write_report=False)
+    a = json.loads((tmp_path / "analysis.json").read_text())
+    assert a["steps"] == [] and a["cadence_spm"] is None and a["not_measurable"]["steps"] == "no runner found"
+    assert NotMeasurableError.exit_code == 4
+
+
+def test_bad_inputs_are_named(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        analyze(tmp_path / "missing.mp4", out_dir=tmp_path)
+    with pytest.raises(InputError, match="plausible"):
+        analyze(build(Gait(duration_s=1))[0], out_dir=tmp_path, height_cm=17.5)
+
+
+def test_cli_prints_the_table_and_writes(tmp_path):
+    src = tmp_path / "run.npz"
+    build(Gait())[0].save(src)
+    res = CliRunner().invoke(cli, ["analyze", str(src), "--out", str(tmp_path / "o"), "--no-report", "--camera-roll", "0.5"])
+    assert res.exit_code == 0, res.output
+    assert "cadence" in res.output and "pelvic drop" in res.output and "analysis.json" in res.output
+    a = json.loads((tmp_path / "o" / "analysis.json").read_text())
+    assert a["camera_roll_deg"] == 0.5
+
+
+@pytest.mark.slow
+def test_end_to_end_on_a_render_through_the_real_model(tmp_path):
+    from gaitscan.synth import render_video
+
+    p = RunnerParams(cadence_spm=170, drop_left_deg=6, drop_right_deg=6, offset_left_m=0.05, offset_right_m=0.05)
+    truth = render_video(p, Camera(view="rear"), fps=30, duration_s=5, out=tmp_path / "r.mp4")
+    a = analyze(tmp_path / "r.mp4", out_dir=tmp_path / "out", write_report=False)
+    assert a["view"] == "rear"
+    assert abs(a["cadence_spm"] - truth["cadence_spm"]) <= 3.0      # loose: 5 s at 30 fps
+    offsets = [s["foot_offset_hipw"] for s in a["steps"] if s["foot_offset_hipw"] is not None]
+    assert len(offsets) >= 8 and abs(np.median(offsets) - truth["steps"][0]["foot_offset_hipw"]) <= 0.2
