@@ -78,6 +78,8 @@ def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, A
     dt = np.diff(t)
     med = float(np.median(dt))
     typical = dt[(dt > 0.7 * med) & (dt < 1.4 * med)]
+    if typical.size == 0:  # no interval near the median (e.g. contacts in close pairs): use them all
+        typical = dt
     P = float(typical.mean())
     kept, n_steps = [t[0]], 0
     for x in t[1:]:
