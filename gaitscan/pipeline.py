@@ -71,7 +71,8 @@ def default_out_dir(source: Union[PathLike, PoseSeries]) -> Path:
 
 def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] = None, height_cm: Optional[float] = None,
             camera_roll_deg: Optional[float] = None, model: Optional[PathLike] = None, start_s: Optional[float] = None,
-            end_s: Optional[float] = None, stride: int = 1, progress: bool = False, write_report: bool = True) -> dict:
+            end_s: Optional[float] = None, stride: int = 1, progress: bool = False, write_report: bool = True,
+            video: Optional[PathLike] = None) -> dict:
     """Analyse one run and write its outputs; return the ``gaitscan.analysis/1`` dict.
 
     ``source``: a video path, a saved PoseSeries (``.npz``) or a :class:`PoseSeries`.
@@ -79,6 +80,8 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     default ``./<name>_gaitscan``. ``height_cm``: the runner's height, for cm values.
     ``camera_roll_deg``: known camera roll (deg, + when a level line's image-right end is lower).
     ``model``/``start_s``/``end_s``/``stride``/``progress``: passed to the pose stage.
+    ``video``: the video a PoseSeries or ``.npz`` source was made from (live recordings), so the
+    report can show its midstance keyframes.
     Raises :class:`~gaitscan.errors.InputError` for unreadable input and, after writing
     ``analysis.json`` saying why, :class:`~gaitscan.errors.NotMeasurableError` when nothing at
     all could be measured (no runner, no step).
@@ -97,7 +100,8 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     write_text(out / "steps.csv", steps_csv(analysis))
     writer = getattr(importlib.import_module("gaitscan.report"), "write_report", None) if write_report else None
     if writer is not None:  # the report package provides it once its HTML writer is in place
-        video = None if isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz" else Path(source)
+        if video is None and not (isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"):
+            video = Path(source)
         writer(analysis, out, video=video, series=series)
     if not analysis["steps"] and analysis["cadence_spm"] is None:
         reason = "; ".join(f"{k}: {v}" for k, v in analysis["not_measurable"].items()) or "no steps found"

@@ -1,0 +1,310 @@
+"""The streaming analysis of live mode: one frame's people in, the runner, new steps and rolling
+per-side numbers out — pure (no clock, no I/O, no model).
+
+It chains the offline pipeline's own parts, frame by frame:
+
+1. :class:`~gaitscan.pose.landmarker.RunnerTracker` picks the runner among the people;
+2. after a warm-up (``warmup_s`` of frames with the runner) the view is decided with
+   :func:`~gaitscan.metrics.view.detect_view`, the frame rate is measured from the processed
+   frames' timestamps (so dropped frames lower it honestly) and a
+   :class:`~gaitscan.metrics.events.GaitEventDetector` is built; the warm-up frames are fed to it;
+3. every frame's sides are assigned with :func:`~gaitscan.metrics.view.relabel_sides` and fed to
+   that detector (``update``), exactly as :func:`~gaitscan.metrics.events.detect_events` does;
+4. each stance the detector completes gets its metrics from
+   :func:`~gaitscan.metrics.steps.compute_steps` on a trailing window of frames (the previous
+   stance and half a second before it), with the pelvis obliquity of the same estimator table.
+
+So a live step and an offline step on the same frames come from the same code; they differ only
+in where the zero-phase smoothing sees the clip's edge (the window's start and end instead of the
+clip's), which the tests bound.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+import numpy as np
+
+from ..metrics.analysis import facing_direction
+from ..metrics.events import FOOT_POINTS, HEEL, METHODS, EventResult, GaitEventDetector, Stance, leg_length_px
+from ..metrics.filtering import smooth_runs
+from ..metrics.pelvis import ESTIMATORS, landmark_obliquity
+from ..metrics.steps import Step, body_scale, compute_steps
+from ..metrics.summary import cadence
+from ..metrics.view import View, detect_view, relabel_sides
+from ..pose import landmarks as lm
+from ..pose.landmarker import People, RunnerTracker
+from ..pose.landmarks import N_LANDMARKS
+from ..pose.series import PoseSeries
+
+#: frames of context kept before the previous stance when a step's metrics are computed (s)
+CONTEXT_S = 0.5
+
+
+@dataclass(frozen=True)
+class Runner:
+    """The runner in one frame, sides assigned: ``xy (33, 2)`` px, ``visibility (33,)``."""
+
+    xy: np.ndarray
+    visibility: np.ndarray
+
+    @property
+    def hip_centre(self) -> np.ndarray:
+        return 0.5 * (self.xy[lm.L_HIP] + self.xy[lm.R_HIP])
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where a foot last landed: heel pixel ``xy`` at initial contact, and whether it crossed over."""
+
+    side: str
+    xy: tuple[float, float]
+    crossover: Optional[bool]
+    t: float
+
+
+@dataclass(frozen=True)
+class SideStats:
+    """Rolling numbers of one stance side over its last steps (None = not measured yet)."""
+
+    n_steps: int
+    pelvic_drop_deg: Optional[float]
+    foot_offset_hipw: Optional[float]
+    crossover_rate: Optional[float]
+
+
+@dataclass(frozen=True)
+class Rolling:
+    """Rolling per-side numbers and cadence over the last ``window_steps`` steps per side."""
+
+    left: SideStats
+    right: SideStats
+    cadence_spm: Optional[float]
+    n_steps: int
+
+    def side(self, side: str) -> SideStats:
+        return self.left if side == "left" else self.right
+
+
+@dataclass(frozen=True)
+class FrameUpdate:
+    """What one processed frame changed.
+
+    ``runner``: the runner with sides assigned, None when not found; ``obliquity_deg``: the hip
+    line's angle in this frame (runner frame, + = right hip lower; None before the view is known
+    or without hips); ``view``: None during the warm-up; ``new_steps``: steps completed by this
+    frame; ``rolling``: the rolling numbers after them; ``landings``: each side's last landing.
+    """
+
+    t: float
+    runner: Optional[Runner]
+    n_people: int
+    obliquity_deg: Optional[float]
+    view: Optional[View]
+    new_steps: list[Step]
+    rolling: Rolling
+    landings: dict[str, Landing] = field(default_factory=dict)
+    row: Optional[PoseRow] = None
+
+
+def _mean(values: list) -> Optional[float]:
+    v = [x for x in values if x is not None and np.isfinite(x)]
+    return float(np.mean(v)) if v else None
+
+
+def rolling_stats(steps: list[Step], window_steps: int) -> Rolling:
+    """Per side, the mean pelvic drop, mean landing offset and crossover rate of its last
+    ``window_steps`` steps; cadence (:func:`gaitscan.metrics.summary.cadence`) over the contacts
+    of the last ``2 × window_steps`` steps."""
+    per_side = {}
+    for side in ("left", "right"):
+        mine = [s for s in steps if s.stance == side][-window_steps:]
+        cross = [s.crossover for s in mine if s.crossover is not None]
+        per_side[side] = SideStats(len(mine), _mean([s.pelvic_drop_deg for s in mine]),
+                                   _mean([s.foot_offset_hipw for s in mine]),
+                                   float(np.mean(cross)) if cross else None)
+    cad = cadence([s.contact_t for s in steps[-2 * window_steps:]])["cadence_spm"]
+    return Rolling(per_side["left"], per_side["right"], cad, len(steps))
+
+
+@dataclass(frozen=True)
+class PoseRow:
+    """One processed frame of the runner: ``t`` s, ``xy (33, 2)`` px, ``visibility``/``presence
+    (33,)``, ``world (33, 3)`` m (NaN where not detected), ``detected``, ``n_people`` — one row of
+    a :class:`~gaitscan.pose.series.PoseSeries`."""
+
+    t: float
+    xy: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+    world: np.ndarray
+    detected: bool
+    n_people: int
+
+
+def detector_feet(xy: np.ndarray, world: np.ndarray, view: View) -> np.ndarray:
+    """One frame's input to :meth:`GaitEventDetector.update`: ``(2, points, 3)`` — the labelled
+    left and right foot's points (:data:`~gaitscan.metrics.events.FOOT_POINTS`) as (x px, y px,
+    anterior depth m). The same construction as :func:`~gaitscan.metrics.events.detect_events`
+    (``tests/test_live.py`` checks that streaming gives the offline events frame for frame)."""
+    idx = [list(p) for p in FOOT_POINTS]
+    depth_sign = {"rear": 1.0, "front": -1.0}.get(view, np.nan)   # world z grows away from the camera
+    return np.concatenate([xy[idx], depth_sign * world[idx, 2:3]], axis=2)
+
+
+def rows_to_series(rows: list[PoseRow], width: int, height: int) -> PoseSeries:
+    """The :class:`PoseSeries` of ``rows`` (in time order)."""
+    return PoseSeries(np.array([r.xy for r in rows]).reshape(-1, N_LANDMARKS, 2),
+                      np.array([r.visibility for r in rows]).reshape(-1, N_LANDMARKS),
+                      np.array([r.presence for r in rows]).reshape(-1, N_LANDMARKS),
+                      np.array([r.world for r in rows]).reshape(-1, N_LANDMARKS, 3),
+                      np.array([r.t for r in rows], float), np.array([r.detected for r in rows], bool),
+                      np.array([r.n_people for r in rows], np.int32), width, height)
+
+
+class LiveSession:
+    """Streaming per-frame analysis (see module docstring); :meth:`add` one frame at a time.
+
+    ``width``/``height``: frame size (px); ``warmup_s``: runner-visible time before the view and
+    frame rate are decided; ``window_steps``: steps per side in the rolling numbers;
+    ``pelvis_method``: a name in :data:`gaitscan.metrics.pelvis.ESTIMATORS`;
+    ``camera_roll_deg``/``height_cm``: as for ``gaitscan analyze``.
+    """
+
+    def __init__(self, *, width: int, height: int, warmup_s: float = 2.0, window_steps: int = 10,
+                 pelvis_method: str = "landmarks", camera_roll_deg: Optional[float] = None,
+                 height_cm: Optional[float] = None, keep_s: float = 6.0) -> None:
+        if pelvis_method not in ESTIMATORS:
+            raise ValueError(f"unknown pelvis method {pelvis_method!r}; known: {sorted(ESTIMATORS)}")
+        self.width, self.height = int(width), int(height)
+        self.warmup_s, self.window_steps, self.keep_s = warmup_s, window_steps, keep_s
+        self.pelvis_method, self.height_cm = pelvis_method, height_cm
+        self.roll = float(camera_roll_deg or 0.0)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the runner, the view and every step (a new runner steps on)."""
+        self.tracker = RunnerTracker()
+        self.view: Optional[View] = None
+        self.fps = float("nan")
+        self.facing = 1
+        self.detector: Optional[GaitEventDetector] = None
+        self.steps: list[Step] = []
+        self.landings: dict[str, Landing] = {}
+        self._warm: list[PoseRow] = []
+        self._rows: deque = deque()     # (detector frame index, relabelled PoseRow)
+        self._fed = 0
+        self._prev: Optional[Stance] = None
+        self._leg = float("nan")
+
+    # ------------------------------------------------------------------ per frame
+    def add(self, t: float, people: People) -> FrameUpdate:
+        """Add the people found in the frame at ``t`` seconds; return what changed."""
+        pick = self.tracker.update(people.hip_centre, people.torso_px, t) if len(people) else None
+        nan2, nan1, nan3 = np.full((N_LANDMARKS, 2), np.nan), np.full(N_LANDMARKS, np.nan), np.full((N_LANDMARKS, 3), np.nan)
+        if pick is None:
+            row = PoseRow(t, nan2, nan1, nan1, nan3, False, people.count_distinct(None))
+        else:
+            row = PoseRow(t, people.xy[pick], people.visibility[pick], people.presence[pick], people.world[pick], True,
+                       people.count_distinct(pick))
+        new: list[Step] = []
+        if self.detector is None:
+            self._warm.append(row)
+            new = self._try_start()
+            rel = self._rows[-1][1] if self.detector is not None else None
+        else:
+            rel = self._relabel([row])[0]
+            new = self._feed(rel)
+        runner = Runner(rel.xy, rel.visibility) if rel is not None and rel.detected else None
+        obl = None
+        if runner is not None and self.view is not None and self.view != "side":
+            one = rows_to_series([rel], self.width, self.height)
+            v = float(landmark_obliquity(one, self.view, self.roll).deg[0])
+            obl = v if np.isfinite(v) else None
+        return FrameUpdate(t, runner, row.n_people, obl, self.view, new,
+                           rolling_stats(self.steps, self.window_steps), dict(self.landings), row)
+
+    def finish(self) -> list[Step]:
+        """End of the stream (file ended, camera stopped): the stances still undecided in the
+        detector's latency, with their metrics — as :func:`~gaitscan.metrics.events.detect_events`
+        does at the end of a clip."""
+        if self.detector is None:
+            return []
+        stances = self.detector.finish()
+        return self._steps(sorted(stances, key=lambda s: s.contact)) if stances else []
+
+    # ------------------------------------------------------------------ warm-up
+    def _try_start(self) -> list[Step]:
+        seen = [r for r in self._warm if r.detected]
+        if not seen or seen[-1].t - seen[0].t < self.warmup_s:
+            if self._warm and self._warm[-1].t - self._warm[0].t > 2 * self.warmup_s:
+                self._warm = [r for r in self._warm if r.t >= self._warm[-1].t - self.warmup_s]
+            return []
+        series = rows_to_series(self._warm, self.width, self.height)
+        view = detect_view(series)
+        if view.n_frames < 2 or not np.isfinite(series.fps):
+            return []
+        self.view = view.view
+        self.fps = series.fps
+        rel = relabel_sides(series, view.view).series
+        self.facing = facing_direction(rel) if view.view == "side" else 1
+        self._leg = leg_length_px(rel)
+        self.detector = GaitEventDetector(fps=self.fps, view=view.view, facing=self.facing)
+        warm, self._warm = self._warm, []
+        new: list[Step] = []
+        for i, r in enumerate(warm):
+            new += self._feed(PoseRow(r.t, rel.xy[i], rel.visibility[i], rel.presence[i], rel.world[i], r.detected,
+                                   r.n_people))
+        return new
+
+    def _relabel(self, rows: list[PoseRow]) -> list[PoseRow]:
+        rel = relabel_sides(rows_to_series(rows, self.width, self.height), self.view).series
+        return [PoseRow(r.t, rel.xy[i], rel.visibility[i], rel.presence[i], rel.world[i], r.detected, r.n_people)
+                for i, r in enumerate(rows)]
+
+    # ------------------------------------------------------------------ events and steps
+    def _feed(self, row: PoseRow) -> list[Step]:
+        k = self._fed
+        self._fed += 1
+        self._rows.append((k, row))
+        feet = detector_feet(row.xy, row.world, self.view)
+        pelvis = 0.5 * (row.xy[lm.L_HIP] + row.xy[lm.R_HIP])
+        stances = self.detector.update(row.t, feet, pelvis, self._leg)
+        steps = self._steps(sorted(stances, key=lambda s: s.contact)) if stances else []
+        keep_from = min(k - int(self.keep_s * self.fps), self._prev.contact - self._context() if self._prev else k)
+        while self._rows and self._rows[0][0] < keep_from:
+            self._rows.popleft()
+        return steps
+
+    def _context(self) -> int:
+        return int(round(CONTEXT_S * self.fps))
+
+    def _steps(self, stances: list[Stance]) -> list[Step]:
+        """Metrics of ``stances`` (just completed) with the offline per-step code on a window."""
+        chain = ([self._prev] if self._prev is not None else []) + stances
+        first_buffered = self._rows[0][0]
+        lo = max(first_buffered, chain[0].contact - self._context())
+        chain = [s for s in chain if s.contact >= lo]
+        rows = [r for k, r in self._rows if k >= lo]
+        window = rows_to_series(rows, self.width, self.height)
+        det = self.detector
+        feet = np.array(det.tracked[lo:lo + len(rows)])[..., :2]   # (W, 2, points, 2) track order, px
+        shifted = [replace(s, contact=s.contact - lo, midstance=s.midstance - lo, toe_off=s.toe_off - lo) for s in chain]
+        events = EventResult(shifted, feet, 0.0, 0.0, METHODS[self.view])
+        fps = window.fps if np.isfinite(window.fps) else self.fps
+        obl = smooth_runs(ESTIMATORS[self.pelvis_method](window, self.view, self.roll).deg, fps)
+        obl_lm = smooth_runs(landmark_obliquity(window, self.view, self.roll).deg, fps)
+        computed = compute_steps(window, self.view, events, obl, obl_lm, scale=body_scale(window, self.height_cm),
+                                 facing=self.facing, camera_roll_deg=self.roll)
+        out = []
+        for st, step in zip(shifted[len(shifted) - len(stances):], computed[len(computed) - len(stances):]):
+            step = replace(step, index=len(self.steps), contact_frame=step.contact_frame + lo,
+                           midstance_frame=step.midstance_frame + lo, toe_off_frame=step.toe_off_frame + lo)
+            self.steps.append(step)
+            out.append(step)
+            heel = feet[st.contact, st.track, HEEL]
+            if np.all(np.isfinite(heel)):
+                self.landings[st.side] = Landing(st.side, (float(heel[0]), float(heel[1])), step.crossover, step.contact_t)
+        self._prev = stances[-1]
+        return out
