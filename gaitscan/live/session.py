@@ -195,7 +195,7 @@ class LiveSession:
         self._warm: list[PoseRow] = []
         self._rows: deque = deque()     # (detector frame index, relabelled PoseRow)
         self._fed = 0
-        self._prev: Optional[Stance] = None
+        self._recent: list[Stance] = []   # the last stances completed, in contact order
         self._leg = float("nan")
 
     # ------------------------------------------------------------------ per frame
@@ -272,7 +272,7 @@ class LiveSession:
         pelvis = 0.5 * (row.xy[lm.L_HIP] + row.xy[lm.R_HIP])
         stances = self.detector.update(row.t, feet, pelvis, self._leg)
         steps = self._steps(sorted(stances, key=lambda s: s.contact)) if stances else []
-        keep_from = min(k - int(self.keep_s * self.fps), self._prev.contact - self._context() if self._prev else k)
+        keep_from = min(k - int(self.keep_s * self.fps), self._recent[0].contact - self._context() if self._recent else k)
         while self._rows and self._rows[0][0] < keep_from:
             self._rows.popleft()
         return steps
@@ -281,15 +281,19 @@ class LiveSession:
         return int(round(CONTEXT_S * self.fps))
 
     def _steps(self, stances: list[Stance]) -> list[Step]:
-        """Metrics of ``stances`` (just completed) with the offline per-step code on a window."""
-        chain = ([self._prev] if self._prev is not None else []) + stances
+        """Metrics of ``stances`` (just completed) with the offline per-step code on a window.
+
+        As offline, a step's previous step is the stance with the latest earlier contact — also
+        when the detector completes two stances out of contact order."""
+        new = sorted(stances, key=lambda s: s.contact)
+        before = [s for s in self._recent if s.contact < new[0].contact][-1:]
+        chain = sorted(set(before + new + [s for s in self._recent if s.contact > new[0].contact]), key=lambda s: s.contact)
         first_buffered = self._rows[0][0]
         lo = max(first_buffered, chain[0].contact - self._context())
         chain = [s for s in chain if s.contact >= lo]
         rows = [r for k, r in self._rows if k >= lo]
         window = rows_to_series(rows, self.width, self.height)
-        det = self.detector
-        feet = np.array(det.tracked[lo:lo + len(rows)])[..., :2]   # (W, 2, points, 2) track order, px
+        feet = np.array(self.detector.tracked[lo:lo + len(rows)])[..., :2]   # (W, 2, points, 2) track order, px
         shifted = [replace(s, contact=s.contact - lo, midstance=s.midstance - lo, toe_off=s.toe_off - lo) for s in chain]
         events = EventResult(shifted, feet, 0.0, 0.0, METHODS[self.view])
         fps = window.fps if np.isfinite(window.fps) else self.fps
@@ -298,13 +302,17 @@ class LiveSession:
         computed = compute_steps(window, self.view, events, obl, obl_lm, scale=body_scale(window, self.height_cm),
                                  facing=self.facing, camera_roll_deg=self.roll)
         out = []
-        for st, step in zip(shifted[len(shifted) - len(stances):], computed[len(computed) - len(stances):]):
-            step = replace(step, index=len(self.steps), contact_frame=step.contact_frame + lo,
-                           midstance_frame=step.midstance_frame + lo, toe_off_frame=step.toe_off_frame + lo)
-            self.steps.append(step)
+        for original, st, step in zip(chain, shifted, computed):
+            if original not in new:
+                continue
+            step = replace(step, contact_frame=step.contact_frame + lo, midstance_frame=step.midstance_frame + lo,
+                           toe_off_frame=step.toe_off_frame + lo)
             out.append(step)
             heel = feet[st.contact, st.track, HEEL]
             if np.all(np.isfinite(heel)):
                 self.landings[st.side] = Landing(st.side, (float(heel[0]), float(heel[1])), step.crossover, step.contact_t)
-        self._prev = stances[-1]
+        self.steps = sorted(self.steps + out, key=lambda s: s.contact_t)   # contact order, as offline
+        for i, step in enumerate(self.steps):
+            step.index = i
+        self._recent = sorted(self._recent + new, key=lambda s: s.contact)[-4:]
         return out
