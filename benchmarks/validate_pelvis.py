@@ -1,0 +1,204 @@
+"""Validate pelvic drop (landmark hip line vs the pelvis image estimator) and crossover detection
+on rear-view renders of the synthetic runner with exact ground truth.
+
+    python benchmarks/validate_pelvis.py [--quick] [--json OUT] [--work DIR]
+
+Every clip varies drop per side (0–12°), clothing, skin tone, camera roll (±2°, given to the
+estimator as ``--camera-roll`` would be), distance and height, and rails. Each clip is rendered,
+run through the real pose model, then:
+
+- **pelvic drop** at the true midstance frame, in the runner frame with the known roll removed,
+  against the truth's projected hip-centre drop at midstance (``pelvic_drop_2d_level_deg``);
+  per clip and side: mean error, per-step SD, worst |error|, wrong signs for |true| ≥ 3°.
+  Rows ``landmarks`` are the baseline the README reports.
+- **crossover**: the analyze pipeline's steps matched to the true steps; steps whose true landing
+  offset is ≥ 0.15 hip widths from the midline must be classified correctly (crossover ⇔ ≤ 0).
+
+Renders and pose series are cached in ``--work`` (default a temporary directory).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from gaitscan.metrics.analysis import analyse_series
+from gaitscan.metrics.pelvis import landmark_obliquity
+from gaitscan.metrics.truthcompare import match_steps
+from gaitscan.pelvis.offline import measure_video
+from gaitscan.pose import run_pose
+from gaitscan.pose.series import PoseSeries
+from gaitscan.synth import Appearance, Camera, RunnerParams
+from gaitscan.synth.params import SKIN_TONES
+from gaitscan.synth.render import render_video
+
+TARGET_MEAN, TARGET_SD, SIGN_FROM = 1.0, 1.5, 3.0
+OFFSET_LIMIT_HIPW = 0.15
+
+
+@dataclass(frozen=True)
+class Case:
+    """One clip of the grid."""
+
+    name: str
+    drop_l: float
+    drop_r: float
+    app: Appearance = field(default_factory=Appearance)
+    roll: float = 0.0
+    distance: float = 3.5
+    cam_height: float = 1.0
+    rails: bool = True
+    offset_l: float = 0.05
+    offset_r: float = -0.03
+    lean: float = 0.0
+
+
+def grid(quick: bool) -> list[Case]:
+    """The clips: ``quick`` a small set covering each factor once, else the full set."""
+    cases = [
+        Case("plain_8_2", 8, 2),
+        Case("logo_left_0_12", 0, 12, Appearance(logo="left"), lean=2.0),
+        Case("pattern_dark_5_5_roll+2", 5, 5, Appearance(shorts_pattern=True, skin=SKIN_TONES["dark"]), roll=2.0),
+        Case("tights_12_0_roll-2", 12, 0, Appearance(shorts_style="tights", skin=SKIN_TONES["light"]), roll=-2.0),
+        Case("loose_3_9_far", 3, 9, Appearance(shorts_style="loose"), distance=5.5),
+        Case("hang_right_8_2", 8, 2, Appearance(shirt_style="hang_right")),
+    ]
+    if quick:
+        return cases
+    return cases + [
+        Case("plain_0_0_high_norails", 0, 0, cam_height=1.4, rails=False, offset_l=0.04, offset_r=0.04),
+        Case("logo_right_10_4_tan", 10, 4, Appearance(logo="right", skin=SKIN_TONES["tan"]), lean=3.0),
+        Case("pattern_2_6_far", 2, 6, Appearance(shorts_pattern=True), distance=6.5),
+        Case("tights_6_12_brown_roll+1", 6, 12, Appearance(shorts_style="tights", skin=SKIN_TONES["brown"]), roll=1.0),
+        Case("plain_4_8_veryfar", 4, 8, distance=9.0),
+        Case("long_shirt_8_2", 8, 2, Appearance(shirt_style="long")),
+    ]
+
+
+def prepare(case: Case, work: Path, duration_s: float) -> tuple[Path, PoseSeries, dict[str, Any]]:
+    """Render (cached) and run the pose model (cached); returns video, series, truth."""
+    video = work / f"{case.name}.mp4"
+    npz = work / f"{case.name}.npz"
+    truth_file = work / f"{case.name}.truth.json"
+    if not (video.exists() and truth_file.exists()):
+        params = RunnerParams(drop_left_deg=case.drop_l, drop_right_deg=case.drop_r, offset_left_m=case.offset_l,
+                              offset_right_m=case.offset_r, trunk_lean_deg=case.lean, appearance=case.app, seed=7)
+        cam = Camera(distance_m=case.distance, height_m=case.cam_height, roll_deg=case.roll, rails=case.rails)
+        render_video(params, cam, fps=30, duration_s=duration_s, out=video)
+    if not npz.exists():
+        run_pose(video).save(npz)
+    return video, PoseSeries.load(npz), json.loads(truth_file.read_text())
+
+
+def _errors(runner_deg: np.ndarray, truth: dict[str, Any], side: str) -> tuple[np.ndarray, np.ndarray]:
+    """(errors, true values) of per-step drops at the true midstance for stance ``side``."""
+    err, true = [], []
+    for st in truth["steps"]:
+        if st["stance"] != side or st["pelvic_drop_2d_level_deg"] is None:
+            continue
+        v = runner_deg[st["midstance_frame"]]
+        drop = (1.0 if side == "left" else -1.0) * v
+        err.append(drop - st["pelvic_drop_2d_level_deg"])
+        true.append(st["pelvic_drop_2d_level_deg"])
+    return np.array(err, float), np.array(true, float)
+
+
+def _stats(err: np.ndarray, true: np.ndarray) -> dict[str, Any]:
+    ok = np.isfinite(err)
+    if not ok.any():
+        return {"n": 0, "measured": 0}
+    e = err[ok]
+    wrong = int(np.sum((np.abs(true[ok]) >= SIGN_FROM) & (np.sign(e + true[ok]) != np.sign(true[ok]))))
+    return {"n": int(err.size), "measured": int(ok.sum()), "true_mean": float(true[ok].mean()), "mean_err": float(e.mean()),
+            "sd": float(e.std(ddof=1)) if e.size > 1 else 0.0, "worst": float(np.max(np.abs(e))), "wrong_sign": wrong}
+
+
+def crossover_check(series: PoseSeries, truth: dict[str, Any], roll: float) -> dict[str, Any]:
+    """Steps ≥ 0.15 hip widths from the midline: how many the analyze pipeline classified right."""
+    analysis = analyse_series(series, camera_roll_deg=roll)
+    pairs = match_steps(analysis["steps"], truth["steps"])
+    n = right = 0
+    missed = []
+    for got, true in pairs:
+        off = true["foot_offset_2d_hipw"]
+        if off is None or abs(off) < OFFSET_LIMIT_HIPW or got.get("crossover") is None:
+            continue
+        n += 1
+        if got["crossover"] == (off <= 0):
+            right += 1
+        else:
+            missed.append({"stance": got["stance"], "true_hipw": round(off, 3), "got_hipw": got["foot_offset_hipw"]})
+    return {"steps_true": len(truth["steps"]), "matched": len(pairs), "checked": n, "correct": right, "wrong": missed}
+
+
+def evaluate(case: Case, work: Path, duration_s: float) -> dict[str, Any]:
+    video, series, truth = prepare(case, work, duration_s)
+    t0 = time.perf_counter()
+    trace = measure_video(video, series)
+    ms = 1000 * (time.perf_counter() - t0) / max(len(series), 1)
+    view = "rear"
+    methods = {"landmarks": landmark_obliquity(series, view, case.roll).deg}
+    if trace.reason is None:
+        methods["pelvis-image"] = trace.image_deg - case.roll
+    out: dict[str, Any] = {"case": case.name, "hip_width_px": trace.hip_width_px, "refused": trace.reason,
+                           "level_deg": trace.level_deg, "ms_per_frame": ms, "sides": {}}
+    for name, deg in methods.items():
+        for side in ("left", "right"):
+            out["sides"][f"{name}/{side}"] = _stats(*_errors(deg, truth, side))
+    out["crossover"] = crossover_check(series, truth, case.roll)
+    return out
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """Plain-text table of the results (one row per clip × method × side)."""
+    lines = [f"{'clip':28s} {'method':13s} {'side':5s} {'true':>6s} {'mean err':>8s} {'SD':>5s} {'worst':>6s} {'sign':>4s}  note"]
+    for r in results:
+        for key, s in r["sides"].items():
+            method, side = key.split("/")
+            if s["measured"] == 0:
+                continue
+            miss = []
+            if abs(s["mean_err"]) > TARGET_MEAN:
+                miss.append("mean")
+            if s["sd"] > TARGET_SD:
+                miss.append("SD")
+            if s["wrong_sign"]:
+                miss.append("sign")
+            lines.append(f"{r['case']:28s} {method:13s} {side:5s} {s['true_mean']:6.2f} {s['mean_err']:8.2f} {s['sd']:5.2f} "
+                         f"{s['worst']:6.2f} {s['wrong_sign']:4d}  {'MISS ' + ','.join(miss) if miss else ''}")
+        if r["refused"]:
+            lines.append(f"{r['case']:28s} {'pelvis-image':13s} {'-':5s} not measurable: {r['refused']}")
+    lines.append("")
+    lines.append(f"{'clip':28s} {'hipw px':>7s} {'level':>6s} {'ms/fr':>6s}  crossover (|true| >= {OFFSET_LIMIT_HIPW} hip widths)")
+    for r in results:
+        c = r["crossover"]
+        lines.append(f"{r['case']:28s} {r['hip_width_px']:7.1f} {r['level_deg']:6.2f} {r['ms_per_frame']:6.1f}  "
+                     f"{c['correct']}/{c['checked']} correct, {c['matched']}/{c['steps_true']} steps matched"
+                     + (f"; wrong: {c['wrong']}" if c["wrong"] else ""))
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> list[dict[str, Any]]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small grid of 2.5 s clips")
+    ap.add_argument("--json", type=Path, help="write the results as JSON here")
+    ap.add_argument("--work", type=Path, help="cache directory for renders and pose series")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        results = [evaluate(c, work, 2.5 if args.quick else 4.0) for c in grid(args.quick)]
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The I/O edge of the pelvis estimator: a second decoding pass over a video with its PoseSeries."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+
+from ..pose.series import PoseSeries
+from ..pose.video import iter_frames
+from .estimate import PelvisEstimator, PelvisTrace
+
+PathLike = Union[str, Path]
+
+
+def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[float] = None,
+                  end_s: Optional[float] = None, stride: int = 1,
+                  estimator: Optional[PelvisEstimator] = None) -> PelvisTrace:
+    """Pelvis obliquity for every row of ``series`` from the frames of ``video``.
+
+    ``series`` must come from ``video`` with the same ``start_s``/``end_s``/``stride``; frames are
+    paired with rows by timestamp (nearest row within half a frame interval). Rows without a
+    frame stay unmeasured (NaN).
+    """
+    est = estimator if estimator is not None else PelvisEstimator()
+    est.reset()
+    T = len(series)
+    order: list[int] = []
+    half = 0.5 * float(np.median(np.diff(series.t))) if T > 1 else np.inf
+    with iter_frames(video, start_s=start_s, end_s=end_s, stride=stride) as frames:
+        for frame in frames:
+            i = int(np.clip(np.searchsorted(series.t, frame.t), 0, T - 1)) if T else 0
+            if T == 0:
+                break
+            if i > 0 and abs(series.t[i - 1] - frame.t) < abs(series.t[i] - frame.t):
+                i -= 1
+            if abs(series.t[i] - frame.t) > half or (order and i <= order[-1]):
+                continue
+            while len(order) < i:   # rows with no frame of their own
+                est.update(frame.rgb, np.full_like(series.xy[0], np.nan))
+                order.append(len(order))
+            est.update(frame.rgb, series.xy[i])
+            order.append(i)
+    while len(order) < T:
+        est.update(np.zeros((2, 2, 3), np.uint8), np.full_like(series.xy[0], np.nan))
+        order.append(len(order))
+    return est.result()
