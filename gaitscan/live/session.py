@@ -143,14 +143,12 @@ class PoseRow:
     n_people: int
 
 
-def detector_feet(xy: np.ndarray, world: np.ndarray, view: View) -> np.ndarray:
-    """One frame's input to :meth:`GaitEventDetector.update`: ``(2, points, 3)`` — the labelled
-    left and right foot's points (:data:`~gaitscan.metrics.events.FOOT_POINTS`) as (x px, y px,
-    anterior depth m). The same construction as :func:`~gaitscan.metrics.events.detect_events`
-    (``tests/test_live.py`` checks that streaming gives the offline events frame for frame)."""
-    idx = [list(p) for p in FOOT_POINTS]
-    depth_sign = {"rear": 1.0, "front": -1.0}.get(view, np.nan)   # world z grows away from the camera
-    return np.concatenate([xy[idx], depth_sign * world[idx, 2:3]], axis=2)
+def detector_feet(xy: np.ndarray) -> np.ndarray:
+    """One frame's feet for :meth:`GaitEventDetector.update`: the labelled left and right foot's
+    points (:data:`~gaitscan.metrics.events.FOOT_POINTS`) in pixels, ``xy (33, 2)`` → ``(2, 3, 2)``
+    — built as :func:`~gaitscan.metrics.events.detect_events` builds them (``tests/test_live.py``
+    checks that streaming gives the offline steps frame for frame)."""
+    return xy[[list(p) for p in FOOT_POINTS]]
 
 
 def rows_to_series(rows: list[PoseRow], width: int, height: int) -> PoseSeries:
@@ -268,7 +266,7 @@ class LiveSession:
         k = self._fed
         self._fed += 1
         self._rows.append((k, row))
-        feet = detector_feet(row.xy, row.world, self.view)
+        feet = detector_feet(row.xy)
         pelvis = 0.5 * (row.xy[lm.L_HIP] + row.xy[lm.R_HIP])
         stances = self.detector.update(row.t, feet, pelvis, self._leg)
         steps = self._steps(sorted(stances, key=lambda s: s.contact)) if stances else []
