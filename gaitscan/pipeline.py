@@ -18,6 +18,7 @@ from .atomic import write_text
 from .errors import InputError, NotMeasurableError
 from .metrics.analysis import analyse_series
 from .metrics.steps import Step
+from .pelvis import image_obliquity_estimator, no_video_estimator
 from .pose.series import PoseSeries
 
 PathLike = Union[str, Path]
@@ -81,7 +82,8 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     ``camera_roll_deg``: known camera roll (deg, + when a level line's image-right end is lower).
     ``model``/``start_s``/``end_s``/``stride``/``progress``: passed to the pose stage.
     ``video``: the video a PoseSeries or ``.npz`` source was made from (live recordings), so the
-    report can show its midstance keyframes.
+    report can show its midstance keyframes and pelvic drop is measured from the pelvis in the
+    image (:mod:`gaitscan.pelvis`; without a video, from the hip landmarks, with the reason).
     Raises :class:`~gaitscan.errors.InputError` for unreadable input and, after writing
     ``analysis.json`` saying why, :class:`~gaitscan.errors.NotMeasurableError` when nothing at
     all could be measured (no runner, no step).
@@ -91,7 +93,14 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     if stride < 1:
         raise InputError(f"stride must be ≥ 1, got {stride}")
     series = load_source(source, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress)
-    analysis = analyse_series(series, height_cm=height_cm, camera_roll_deg=camera_roll_deg)
+    from_pose = isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"
+    if not from_pose:
+        pelvis = image_obliquity_estimator(Path(source), start_s=start_s, end_s=end_s, stride=stride)
+    elif video is not None:
+        pelvis = image_obliquity_estimator(Path(video))
+    else:
+        pelvis = no_video_estimator("no video given with the pose series: the pelvis image method needs the frames")
+    analysis = analyse_series(series, height_cm=height_cm, camera_roll_deg=camera_roll_deg, pelvis_estimator=pelvis)
     out = Path(out_dir) if out_dir is not None else default_out_dir(source)
     if not (isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".npz"
             and Path(source).resolve() == (out / "pose.npz").resolve()):

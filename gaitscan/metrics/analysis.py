@@ -16,7 +16,7 @@ from ..pose import landmarks as lm
 from ..pose.series import PoseSeries
 from .events import detect_events
 from .filtering import smooth_runs
-from .pelvis import ESTIMATORS, landmark_obliquity
+from .pelvis import ESTIMATORS, ObliquityEstimator, landmark_obliquity
 from .quality import quality_checks
 from .steps import body_scale, compute_steps
 from .summary import cadence, summarise
@@ -49,12 +49,15 @@ def jsonable(x: Any) -> Any:
 
 
 def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, camera_roll_deg: Optional[float] = None,
-                   pelvis_method: str = "landmarks") -> dict[str, Any]:
+                   pelvis_method: str = "landmarks", pelvis_estimator: Optional[ObliquityEstimator] = None) -> dict[str, Any]:
     """The full ``gaitscan.analysis/1`` dict for ``series`` (see ``docs/analysis-schema.md``).
 
     ``height_cm`` enables cm values; ``camera_roll_deg`` (deg, + when a level line's image-right
     end is lower) corrects angles; ``pelvis_method`` names an estimator in
-    :data:`gaitscan.metrics.pelvis.ESTIMATORS`. Never raises for a bad clip: what cannot be
+    :data:`gaitscan.metrics.pelvis.ESTIMATORS`; ``pelvis_estimator``, when given, is used instead
+    (e.g. :func:`gaitscan.pelvis.image_obliquity_estimator` with the clip's video) — if it cannot
+    measure the clip, the landmarks are used and its reason is recorded under
+    ``not_measurable["pelvic_drop_image"]``. Never raises for a bad clip: what cannot be
     measured is ``None`` with its reason in ``not_measurable``.
     """
     if pelvis_method not in ESTIMATORS:
@@ -73,7 +76,12 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
     else:
         events = detect_events(s, view.view, facing=facing)
         sm = lambda a: smooth_runs(a, fps)  # noqa: E731
-        obl = sm(ESTIMATORS[pelvis_method](s, view.view, roll).deg)
+        est = (pelvis_estimator or ESTIMATORS[pelvis_method])(s, view.view, roll)
+        if est.reason is not None:
+            not_measurable["pelvic_drop_image"] = est.reason
+            est = landmark_obliquity(s, view.view, roll)
+        pelvis_method = est.method
+        obl = sm(est.deg)
         obl_lm = sm(landmark_obliquity(s, view.view, roll).deg)
         steps = compute_steps(s, view.view, events, obl, obl_lm, scale=body_scale(s, height_cm), facing=facing,
                               camera_roll_deg=roll)

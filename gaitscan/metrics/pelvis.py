@@ -5,12 +5,17 @@ the pelvis angle in the runner's frame — degrees, **positive when the runner's
 than the left** — plus a confidence 0..1 (NaN angle where it could not be measured). Pelvic drop
 for a stance then follows from it (:func:`drop_from_obliquity`).
 
-Estimators are registered by name in :data:`ESTIMATORS`. Today there is one:
+Estimators that need only the series are registered by name in :data:`ESTIMATORS`:
 
 ``"landmarks"``
     The line through BlazePose's hip landmarks 23/24, in pixels. Cheap and always available, but
     on renders it follows the **trunk, not the pelvis** (≈ 0.25 × the true drop; DESIGN.md,
-    issue 4) — a placeholder until the image-based pelvis estimator of issue 4 registers here.
+    issue 4) — the fallback and the comparison value.
+
+Estimators that need more than the series are built for one clip and passed as a callable:
+``"pelvis-image"`` (:func:`gaitscan.pelvis.image_obliquity_estimator`) looks at the pelvis in the
+video. An estimator that cannot measure the clip returns all-NaN angles and says why in
+:attr:`Obliquity.reason`; the caller then falls back to the landmarks and records the reason.
 
 Camera roll: ``camera_roll_deg`` is the angle a truly level line makes in the image, measured the
 same way as image obliquity (positive when its image-right end is lower); it is subtracted.
@@ -29,11 +34,13 @@ from .view import View
 
 @dataclass(frozen=True)
 class Obliquity:
-    """Per-frame pelvis angle: ``deg`` (T,) runner frame, + = right hip lower; ``confidence`` (T,)."""
+    """Per-frame pelvis angle: ``deg`` (T,) runner frame, + = right hip lower; ``confidence`` (T,);
+    ``reason``: why the clip could not be measured by this method (None when it could)."""
 
     deg: np.ndarray
     confidence: np.ndarray
     method: str
+    reason: Optional[str] = None
 
 
 ObliquityEstimator = Callable[[PoseSeries, View, float], Obliquity]
@@ -59,7 +66,7 @@ def landmark_obliquity(series: PoseSeries, view: View, camera_roll_deg: float = 
     return Obliquity(image_to_runner(image_deg, view, camera_roll_deg), np.nan_to_num(conf, nan=0.0), "landmarks")
 
 
-#: name -> estimator; issue 4's image-based estimator registers itself here.
+#: name -> estimator needing only the series (see the module docstring for the others)
 ESTIMATORS: dict[str, ObliquityEstimator] = {"landmarks": landmark_obliquity}
 
 
