@@ -13,7 +13,7 @@ from .params import RunnerParams
 from .render import render_video
 
 FPS = 60.0
-DURATION_S = 4.0
+DURATION_S = 7.0  # ≥ 8 steps per side: the summaries need at least 7
 
 #: file name -> (what it shows, runner, camera)
 SAMPLES: dict[str, tuple[str, RunnerParams, Camera]] = {
