@@ -10,6 +10,8 @@ run through the real pose model, then:
 - **pelvic drop** at the true midstance frame, in the runner frame with the known roll removed,
   against the truth's projected hip-centre drop at midstance (``pelvic_drop_2d_level_deg``);
   per clip and side: mean error, per-step SD, worst |error|, wrong signs for |true| ≥ 3°.
+- **camera roll from the scene** (:func:`gaitscan.pelvis.offline.video_scene_roll`) against the
+  true roll.
   Rows ``landmarks`` are the baseline the README reports.
 - **crossover**: the analyze pipeline's steps matched to the true steps; steps whose true landing
   offset is ≥ 0.15 hip widths from the midline must be classified correctly (crossover ⇔ ≤ 0).
@@ -31,7 +33,7 @@ import numpy as np
 from gaitscan.metrics.analysis import analyse_series
 from gaitscan.metrics.pelvis import landmark_obliquity
 from gaitscan.metrics.truthcompare import match_steps
-from gaitscan.pelvis.offline import measure_video
+from gaitscan.pelvis.offline import measure_video, video_scene_roll
 from gaitscan.pose import run_pose
 from gaitscan.pose.series import PoseSeries
 from gaitscan.synth import Appearance, Camera, RunnerParams
@@ -146,7 +148,9 @@ def evaluate(case: Case, work: Path, duration_s: float) -> dict[str, Any]:
     methods = {"landmarks": landmark_obliquity(series, view, case.roll).deg}
     if trace.reason is None:
         methods["pelvis-image"] = trace.image_deg - case.roll
+    scene_roll, _ = video_scene_roll(video, series)
     out: dict[str, Any] = {"case": case.name, "hip_width_px": trace.hip_width_px, "refused": trace.reason,
+                           "roll_true": case.roll, "roll_scene": scene_roll,
                            "level_deg": trace.level_deg, "ms_per_frame": ms, "sides": {}}
     for name, deg in methods.items():
         for side in ("left", "right"):
@@ -175,10 +179,13 @@ def table(results: list[dict[str, Any]]) -> str:
         if r["refused"]:
             lines.append(f"{r['case']:28s} {'pelvis-image':13s} {'-':5s} not measurable: {r['refused']}")
     lines.append("")
-    lines.append(f"{'clip':28s} {'hipw px':>7s} {'level':>6s} {'ms/fr':>6s}  crossover (|true| >= {OFFSET_LIMIT_HIPW} hip widths)")
+    lines.append(f"{'clip':28s} {'hipw px':>7s} {'level':>6s} {'ms/fr':>6s} {'roll':>5s} {'scene':>6s}  "
+                 f"crossover (|true| >= {OFFSET_LIMIT_HIPW} hip widths)")
     for r in results:
         c = r["crossover"]
-        lines.append(f"{r['case']:28s} {r['hip_width_px']:7.1f} {r['level_deg']:6.2f} {r['ms_per_frame']:6.1f}  "
+        scene = "none" if r["roll_scene"] is None else f"{r['roll_scene']:6.2f}"
+        lines.append(f"{r['case']:28s} {r['hip_width_px']:7.1f} {r['level_deg']:6.2f} {r['ms_per_frame']:6.1f} "
+                     f"{r['roll_true']:5.1f} {scene:>6s}  "
                      f"{c['correct']}/{c['checked']} correct, {c['matched']}/{c['steps_true']} steps matched"
                      + (f"; wrong: {c['wrong']}" if c["wrong"] else ""))
     return "\n".join(lines)

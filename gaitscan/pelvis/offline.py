@@ -9,6 +9,7 @@ import numpy as np
 from ..pose.series import PoseSeries
 from ..pose.video import iter_frames
 from .estimate import PelvisEstimator, PelvisTrace
+from .roll import runner_box, scene_roll
 
 PathLike = Union[str, Path]
 
@@ -45,3 +46,22 @@ def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[floa
         est.update(np.zeros((2, 2, 3), np.uint8), np.full_like(series.xy[0], np.nan))
         order.append(len(order))
     return est.result()
+
+
+def video_scene_roll(video: PathLike, series: PoseSeries, *, every_s: float = 1.0) -> tuple[Optional[float], int]:
+    """Camera roll (deg) from the scene's level and plumb lines (:func:`gaitscan.pelvis.roll.scene_roll`),
+    the median over one frame every ``every_s`` seconds with the runner left out; the second
+    value counts the frames that gave an answer (0 → None: no usable lines)."""
+    votes: list[float] = []
+    next_t = -np.inf
+    with iter_frames(video) as frames:
+        for frame in frames:
+            if frame.t < next_t:
+                continue
+            next_t = frame.t + every_s
+            i = int(np.argmin(np.abs(series.t - frame.t))) if len(series) else -1
+            box = runner_box(series.xy[i]) if i >= 0 and abs(series.t[i] - frame.t) < 0.1 else None
+            roll, n = scene_roll(frame.rgb, box)
+            if roll is not None:
+                votes.append(roll)
+    return (float(np.median(votes)) if votes else None), len(votes)
