@@ -17,6 +17,10 @@ Estimators that need more than the series are built for one clip and passed as a
 video. An estimator that cannot measure the clip returns all-NaN angles and says why in
 :attr:`Obliquity.reason`; the caller then falls back to the landmarks and records the reason.
 
+Besides the absolute drop (against the horizontal, roll removed), the *relative* drop is taken
+against the runner's own mean obliquity over whole gait cycles (:func:`cycle_mean`): it does
+not depend on camera roll or on a constant pelvis asymmetry.
+
 Camera roll: ``camera_roll_deg`` is the angle a truly level line makes in the image, measured the
 same way as image obliquity (positive when its image-right end is lower); it is subtracted.
 """
@@ -82,3 +86,13 @@ def drops(obl: np.ndarray, stance: str, contact: int, midstance: int, toe_off: i
     at_mid = float(sign * mid) if np.isfinite(mid) else None
     peak = float(np.nanmax(sign * seg)) if np.isfinite(seg).any() else None
     return at_mid, peak
+
+
+def cycle_mean(obl: np.ndarray, contacts: list[int]) -> float:
+    """The runner's own mean obliquity: mean of ``obl`` (T,) over whole gait cycles, i.e. from the
+    first to the last of one foot's ``contacts`` (frame indices, sorted); over every measured
+    frame when there are fewer than two. NaN when nothing was measured."""
+    seg = obl[contacts[0]:contacts[-1]] if len(contacts) >= 2 else obl
+    if not np.isfinite(seg).any():
+        seg = obl
+    return float(np.nanmean(seg)) if np.isfinite(seg).any() else float("nan")

@@ -3,7 +3,8 @@
 Definitions and signs (also in ``docs/analysis-schema.md`` and the README):
 
 * **pelvic drop** (deg): obliquity at midstance and its peak between contact and toe-off, positive
-  when the swing-side hip is lower (:mod:`gaitscan.metrics.pelvis`).
+  when the swing-side hip is lower (:mod:`gaitscan.metrics.pelvis`); ``pelvic_drop_relative_deg``
+  the same at midstance against the runner's own mean obliquity over whole gait cycles.
 * **foot offset** (hip widths): stance heel x minus pelvis-midpoint x at initial contact, divided
   by the hip width (inter-hip-landmark distance, median over the stance), positive toward the
   stance side; **crossover** when ≤ 0. In cm with the runner's height (scale in :class:`Scale`).
@@ -35,11 +36,11 @@ from ..pose.series import PoseSeries
 from .config import thresholds
 from .events import HEEL, TOE, EventResult, Stance
 from .filtering import smooth_runs
-from .pelvis import drops
+from .pelvis import cycle_mean, drops
 from .view import View, side_sign
 
 SIDE_VIEW_REASON = "not measurable from a side view (needs a rear or front view)"
-FRONTAL_ONLY = ("pelvic_drop_deg", "pelvic_drop_peak_deg", "pelvic_drop_landmarks_deg", "foot_offset_hipw",
+FRONTAL_ONLY = ("pelvic_drop_deg", "pelvic_drop_peak_deg", "pelvic_drop_landmarks_deg", "pelvic_drop_relative_deg", "foot_offset_hipw",
                 "foot_offset_cm", "crossover", "step_width_hipw", "step_width_cm", "trunk_lean_deg",
                 "hip_adduction_deg", "knee_fppa_deg")
 SIDE_ONLY = ("foot_strike", "overstride_legl", "knee_flexion_contact_deg", "trunk_forward_lean_deg")
@@ -60,6 +61,7 @@ class Step:
     pelvic_drop_deg: Optional[float] = None
     pelvic_drop_peak_deg: Optional[float] = None
     pelvic_drop_landmarks_deg: Optional[float] = None
+    pelvic_drop_relative_deg: Optional[float] = None
     foot_offset_hipw: Optional[float] = None
     foot_offset_cm: Optional[float] = None
     crossover: Optional[bool] = None
@@ -153,6 +155,9 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
     feet = events.feet
     steps: list[Step] = []
     prev: Optional[Stance] = None
+    lefts = [st.contact for st in events.stances if st.side == "left"]
+    rights = [st.contact for st in events.stances if st.side == "right"]
+    obl_rel = obliquity_deg - cycle_mean(obliquity_deg, max(lefts, rights, key=len))
     for i, st in enumerate(events.stances):
         s = Step(i, st.side, st.contact_t, st.midstance_t, st.toe_off_t, st.contact, st.midstance, st.toe_off)
         s.stance_time_s = st.toe_off_t - st.contact_t
@@ -170,6 +175,7 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
                 s.not_measurable[key] = "only measured from a side view"
             _frontal_metrics(s, st, view, xy, heel_x, obliquity_deg, landmark_obliquity_deg, scale, camera_roll_deg,
                              prev if prev is not None and prev.side != st.side else None)
+            s.pelvic_drop_relative_deg = drops(obl_rel, st.side, st.contact, st.midstance, st.toe_off)[0]
         steps.append(s)
         prev = st
     return steps

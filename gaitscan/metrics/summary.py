@@ -16,7 +16,8 @@ from .config import thresholds
 from .steps import Step
 
 #: per-step numeric metrics that get a per-side summary
-SUMMARISED = ("pelvic_drop_deg", "pelvic_drop_peak_deg", "pelvic_drop_landmarks_deg", "foot_offset_hipw",
+SUMMARISED = ("pelvic_drop_deg", "pelvic_drop_peak_deg", "pelvic_drop_landmarks_deg", "pelvic_drop_relative_deg",
+              "foot_offset_hipw",
               "foot_offset_cm", "step_width_hipw", "step_width_cm", "trunk_lean_deg", "hip_adduction_deg",
               "knee_fppa_deg", "stance_time_s", "flight_time_s", "step_time_s", "overstride_legl",
               "knee_flexion_contact_deg", "trunk_forward_lean_deg")
