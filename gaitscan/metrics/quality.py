@@ -2,7 +2,8 @@
 
 Every check is ``{"id", "ok", "value", "level", "message"}`` with ``level`` one of "ok", "warn",
 "error". Limits are in ``thresholds.yaml`` (``quality``). Ids: view, fps, runner_size,
-confident_landmarks, camera_roll, other_person, out_of_frame, missing_frames.
+confident_landmarks, camera_roll, other_person, out_of_frame, missing_frames, and — for a series
+decoded from a video — truncated (the file ended before its container's stated length).
 """
 from __future__ import annotations
 
@@ -100,6 +101,13 @@ def quality_checks(series: PoseSeries, view: ViewResult, *, camera_roll_deg: Opt
     ok = missing_fraction <= q["missing_warn_fraction"]
     checks.append(_check("missing_frames", ok, round(missing_fraction, 4),
                          f"Feet or hips were missing in {missing_fraction:.0%} of frames; smoothing never bridges a gap."))
+    if "truncated" in series.source:  # decoded from a video (not a hand-built series)
+        truncated = bool(series.source["truncated"])
+        said = "; ".join(str(w) for w in series.source.get("warnings") or [])
+        checks.append(_check("truncated", not truncated, truncated,
+                             f"The video file is incomplete ({said or 'it ends before its stated length'}): only the "
+                             "frames before the break were analysed — copy or export the file again."
+                             if truncated else "The whole video decoded."))
     other_frac = float(np.mean(series.n_people > 1)) if len(series) else 0.0
     return {"checks": checks, "missing_fraction": round(missing_fraction, 4),
             "other_person_fraction": round(float(series.source.get("other_person_fraction", other_frac)), 4),

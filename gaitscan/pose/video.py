@@ -84,12 +84,37 @@ def _open(path: Path):
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        if _mp4_without_index(path):
+            raise InputError("incomplete MP4: the media data is there but the index ('moov') is missing — the file "
+                             "was probably cut short while recording or copying", path) from None
         raise InputError(f"not a readable video ({_reason(exc)})", path) from None
     if not container.streams.video:
         kinds = sorted({s.type for s in container.streams}) or ["no streams"]
         container.close()
         raise InputError(f"no video stream (contains {', '.join(kinds)})", path)
     return container, container.streams.video[0]
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """True for an MP4/MOV whose top-level boxes hold media data (``mdat``) but no index
+    (``moov``): a recording or copy that stopped before its index, written last, was added."""
+    seen: set[bytes] = set()
+    with open(path, "rb") as fh:
+        size_total = path.stat().st_size
+        pos = 0
+        while pos + 8 <= size_total:
+            fh.seek(pos)
+            head = fh.read(16)
+            size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if size == 1 and len(head) == 16:
+                size = int.from_bytes(head[8:16], "big")
+            elif size == 0:
+                size = size_total - pos
+            if size < 8 or not kind.isalnum() and kind not in (b"free", b"skip"):
+                break
+            seen.add(kind)
+            pos += size
+    return b"ftyp" in seen and b"mdat" in seen and b"moov" not in seen
 
 
 def _reason(exc: BaseException) -> str:
