@@ -23,7 +23,7 @@ class Gait:
     drop_deg: tuple[float, float] = (6.0, 3.0)        # CPD at midstance, (left stance, right stance)
     offset_hipw: tuple[float, float] = (0.2, -0.1)    # landing offset, (left, right); + toward stance side
     hip_w: float = 60.0
-    belt_px_s: float = 80.0        # image-down motion of a foot on the belt (perspective from behind)
+    belt_px_s: float = 80.0        # image motion of a foot on the belt: down from behind, up in front
     lift_px: float = 60.0
     view: str = "rear"
     first_contact_s: float = 0.3
@@ -52,6 +52,7 @@ def build(g: Gait) -> tuple[PoseSeries, list[dict]]:
     t = np.arange(T) / g.fps
     mx = 1.0 if g.view == "rear" else -1.0          # image x of the runner's right side
     cx, hip_y, ground = g.width / 2, 300.0, 600.0
+    belt = g.belt_px_s if g.view == "rear" else -g.belt_px_s  # the belt carries the foot away from a front camera
     cons = contacts(g)
     stride = 2 * 60.0 / g.cadence_spm
     xy = np.full((T, lm.N_LANDMARKS, 2), np.nan)
@@ -84,7 +85,7 @@ def build(g: Gait) -> tuple[PoseSeries, list[dict]]:
         land_x = {c: cx + sgn * g.offset_hipw[sidx] * g.hip_w for c in mine}
         for c in mine:
             s = (t >= c) & (t <= c + g.stance_s)
-            heel[s] = np.c_[np.full(s.sum(), land_x[c]), ground + g.belt_px_s * (t[s] - c)]
+            heel[s] = np.c_[np.full(s.sum(), land_x[c]), ground + belt * (t[s] - c)]
             truth.append(dict(side=side, contact_t=c, toe_off_t=c + g.stance_s,
                               drop=g.drop_deg[sidx], offset=g.offset_hipw[sidx]))
         # swings between toe-off and the next contact (and before the first / after the last)
@@ -95,7 +96,7 @@ def build(g: Gait) -> tuple[PoseSeries, list[dict]]:
             u = (t[s] - to) / (nc - to)
             x0 = land_x.get(a, land_x[mine[0]])
             x1 = land_x.get(b, land_x[mine[-1]])
-            y0, y1 = ground + g.belt_px_s * g.stance_s, ground
+            y0, y1 = ground + belt * g.stance_s, ground
             heel[s] = np.c_[x0 + (x1 - x0) * u, y0 + (y1 - y0) * u - 4 * g.lift_px * u * (1 - u)]
         hi, ai, ti = (lm.L_HEEL, lm.L_ANKLE, lm.L_TOE) if side == "left" else (lm.R_HEEL, lm.R_ANKLE, lm.R_TOE)
         ki = lm.L_KNEE if side == "left" else lm.R_KNEE

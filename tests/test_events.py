@@ -31,14 +31,16 @@ def _errors(stances, truth, fps):
     Gait(label_swap_p=0.25, seed=1),                                  # heel labels swap in 25 % of frames
     Gait(label_swap_p=0.3, offset_hipw=(-0.15, -0.1), seed=2),         # ... and the feet cross the midline
 ], ids=["rear60", "rear30", "rear120", "front", "swapped-labels", "crossover+swaps"])
-def test_events_within_one_frame_with_the_right_side(gait):
+def test_events_within_two_frames_or_25ms_with_the_right_side(gait):
     series, truth = build(gait)
     ev = detect_events(relabel_sides(series, gait.view).series, gait.view)
     errs = _errors(ev.stances, truth, gait.fps)
     assert len(ev.stances) >= len(truth) - 1          # at most the clip's last stance is cut off
     assert all(ok for ok, _, _ in errs), "a stance was given to the wrong foot"
-    assert max(abs(c) for _, c, _ in errs) <= 1.0
-    assert max(abs(o) for _, _, o in errs) <= 1.0
+    # within 2 frames or 25 ms (Fellin 2010's kinematic methods: 22–25 ms), whichever is more
+    tol = max(2.0, 0.025 * gait.fps)
+    assert max(abs(c) for _, c, _ in errs) <= tol
+    assert max(abs(o) for _, _, o in errs) <= tol
 
 
 @pytest.mark.parametrize("view,fps", [("rear", 60), ("rear", 30), ("front", 120), ("side", 60)])
@@ -59,7 +61,6 @@ def test_streaming_detector_gives_the_offline_events():
     offline = detect_events(series, "rear").stances
     det = GaitEventDetector(fps=gait.fps, view="rear")
     feet = series.xy[:, [list(p) for p in FOOT_POINTS]]
-    feet = np.concatenate([feet, series.world[:, [list(p) for p in FOOT_POINTS], 2:3]], axis=3)
     pelvis = (series.xy[:, lm.L_HIP] + series.xy[:, lm.R_HIP]) / 2
     live, latency = [], []
     for n in range(len(series)):

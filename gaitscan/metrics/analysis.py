@@ -87,7 +87,9 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
                               camera_roll_deg=roll)
         if not steps:
             not_measurable["steps"] = "no complete stance (contact to toe-off) found"
-    cad = cadence([st.contact_t for st in steps])
+    # cadence from the most reliable event of the view: side — Zeni contacts; rear/front — toe-offs
+    # (on renders through the model, contacts from behind are the noisier event)
+    cad = cadence([st.contact_t if view.view == "side" else st.toe_off_t for st in steps])
     if cad["cadence_spm"] is None:
         not_measurable["cadence_spm"] = cad["reason"]
     if view.view == "side":

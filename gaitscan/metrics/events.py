@@ -2,12 +2,22 @@
 
 Methods (chosen from ``EVIDENCE.md`` §5), the same for every view:
 
-* **Initial contact — Zeni et al. 2008** (Gait Posture 27:710; validated for treadmill running
-  by Fellin et al. 2010, J Sci Med Sport 13(6):646): the heel's most anterior position relative
-  to the pelvis midpoint. From the side that is the heel's image x; from behind or in front it is
-  the heel's depth in the model's world landmarks (image height cannot be used: with perspective
-  a foot swinging forward rises in the image while it falls). Without a usable depth signal the
-  contact falls back to the end of the foot's descent (greatest deceleration of its image height).
+* **Initial contact, side view — Zeni et al. 2008** (Gait Posture 27:710; validated for
+  treadmill running by Fellin et al. 2010, J Sci Med Sport 13(6):646): the heel's most anterior
+  image position relative to the pelvis midpoint.
+* **Initial contact, rear / front view — heel vertical position and acceleration** (after
+  Fellin 2010's heel-position methods and Hreljac & Marshall 2000, J Biomech 33:783, heel
+  acceleration). Seen from behind by a camera above the ground, a landing heel falls fast in the
+  image, then — still swinging forward, away from the camera — nearly stops or even rises, and
+  from contact on comes back toward the camera with the belt, moving down faster again: the
+  contact is the heel's greatest downward acceleration within ``landing_window_s`` after the end
+  of the foot's descent. In front the landed foot moves away, up: the contact is the heel's
+  lowest image point (Fellin's lowest heel position). Without a clear turn (a camera near foot
+  height) the contact is the end of the descent: the foot's downward speed falls below
+  ``landed_frac`` of that descent's peak (the middle of the velocity drop — exact for an abrupt
+  landing, early for a gently lowered foot). The model's world
+  depth was tried for a Zeni-style contact and rejected: on renders its heel depth peaks
+  mid-swing.
 * **Toe-off — foot vertical velocity** (after Fellin 2010, and the foot-velocity algorithm of
   O'Connor et al. 2007, Gait Posture 25:469): the stance ends when the foot's lowest point (heel
   or foot index, whichever is lower in the image) rises fast; the toe-off is the frame of
@@ -31,6 +41,7 @@ live and offline give identical events on the same frames.
 """
 from __future__ import annotations
 
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal, Optional
@@ -67,10 +78,11 @@ class Stance:
 
 @dataclass
 class _Track:
-    state: str = "swing"          # "swing" | "stance"
+    state: str = "swing"          # "swing" | "landing" | "stance"
     armed_from: Optional[int] = None  # frame of the descent (frontal) that arms a contact
     contact: Optional[int] = None
     toe_off: int = -10**9             # frame of the last toe-off
+    peak_v: float = 0.0               # fastest downward speed of the current descent
 
 
 @dataclass(frozen=True)
@@ -80,16 +92,19 @@ class DetectorConfig:
     cutoff_hz: float = DEFAULT_CUTOFF_HZ
     window_s: float = 2.0          # trailing window that is re-smoothed at every frame
     latency_s: float = 0.25        # how far behind the newest frame decisions are made
-    min_stance_s: float = 0.06
+    min_stance_s: float = 0.1      # shorter "stances" are noise (sprinters' contacts are ~0.1 s)
+    settle_s: float = 0.05         # a descent has ended only when the foot stays slow this long
     min_swing_s: float = 0.15      # a foot's next contact comes at least this long after its toe-off
     max_stance_s: float = 1.5
     descent_frac: float = 0.5      # of the recent peak descent speed: "the foot is coming down"
-    landed_frac: float = 0.25      # below this fraction of it the descent has ended
+    landed_frac: float = 0.5       # below this fraction of the descent's peak speed it has ended
     rise_frac: float = 0.4         # of the recent peak rise speed: "the foot is lifting"
     vote_memory_s: float = 3.0     # time constant of the left/right identity vote
     swap_ratio: float = 0.5        # continuity overrules the labels when swapping costs < this × keeping
     peak_halfwidth_s: float = 0.15  # a Zeni contact is the heel's most anterior point over ± this time
-    min_depth_range_m: float = 0.15  # rear/front: world-depth swing of the heel needed to use it
+    landing_window_s: float = 0.2    # rear/front: how long after the descent the contact is sought
+    turn_frac: float = 0.2           # rear: a downward kick of the heel this strong (× the landing
+                                     # deceleration) marks the contact
 
 
 class GaitEventDetector:
@@ -116,23 +131,22 @@ class GaitEventDetector:
         """Forget everything (a new clip or a new runner)."""
         self.n = 0
         self._t: deque = deque(maxlen=self.window)
-        self._feet: deque = deque(maxlen=self.window)    # (2, 3, 3) per frame, in TRACK order
+        self._feet: deque = deque(maxlen=self.window)    # (2, 3, 2) per frame, in TRACK order
         self._pelvis: deque = deque(maxlen=self.window)  # (2,)
         self._scale: deque = deque(maxlen=self.window)   # leg length px
         self._tracks = [_Track(), _Track()]
         self._vote = 0.0  # > 0: track 0 is the left foot
-        self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 3) feet in track order
+        self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 2) feet in track order
         self.swap_count = 0
 
     def update(self, t: float, feet: np.ndarray, pelvis: np.ndarray, leg_px: float) -> list[Stance]:
         """Add one frame; return the stances completed by it (usually none).
 
-        ``t`` seconds; ``feet`` (2, 3, 3) — the model's left and right foot, each
-        (heel, ankle, foot index) × (x px, y px, anterior depth relative to the hips in metres
-        from the model's world landmarks — used in rear/front views), NaN where missing; ``pelvis`` (2,) pixels, the hip
+        ``t`` seconds; ``feet`` (2, 3, 2) pixels — the model's left and right foot, each
+        (heel, ankle, foot index) × (x, y), NaN where missing; ``pelvis`` (2,) pixels, the hip
         midpoint; ``leg_px`` the runner's leg length in pixels (hip to ankle), NaN if unknown.
         """
-        feet = np.asarray(feet, float).reshape(2, N_POINTS, 3)
+        feet = np.asarray(feet, float).reshape(2, N_POINTS, 2)
         tracked, swapped = self._assign(feet)
         self._vote_update(swapped)
         self.swap_count += int(swapped == (self._vote >= 0))  # the labelled-left foot is not the left one
@@ -153,37 +167,45 @@ class GaitEventDetector:
         return out
 
     # ------------------------------------------------------------------ feet through time
-    def _predict(self, j: int) -> np.ndarray:
-        """(3, 3) constant-velocity prediction of track ``j``'s points (last position if no velocity)."""
-        hist = list(self._feet)[-2:]
-        if not hist:
-            return np.full((N_POINTS, 2), np.nan)
-        last = hist[-1][j]
-        if len(hist) == 2:
-            pred = 2 * last - hist[0][j]
-            return np.where(np.isfinite(pred), pred, last)
-        return last
+    def _predictions(self, j: int) -> list[np.ndarray]:
+        """Two (3, 2) predictions of track ``j``'s points for the new frame.
+
+        Constant velocity from the last two frames (follows fast feet), and a glitch-robust one:
+        the median of the last 3 frames moved on by the velocity between it and the median of the
+        3 frames before (a single wrong frame does not throw it). Short history: the last position.
+        """
+        hist = np.array([f[j] for f in list(self._feet)[-6:]])
+        if len(hist) == 0:
+            return [np.full((N_POINTS, 2), np.nan)]
+        last = hist[-1]
+        if len(hist) < 6:
+            return [last]
+        fast = 2 * last - hist[-2]
+        with warnings.catch_warnings():  # an all-NaN column (a point never seen) stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            recent = np.nanmedian(hist[3:], axis=0)
+            before = np.nanmedian(hist[:3], axis=0)
+        robust = recent + 2.0 * (recent - before) / 3.0
+        return [np.where(np.isfinite(p), p, last) for p in (fast, robust)]
 
     def _assign(self, feet: np.ndarray) -> tuple[np.ndarray, bool]:
         """Put the two observed feet on the two tracks by continuity; return (tracked, swapped).
 
-        The cost of an assignment is the summed squared distance of every point seen in both the
-        frame and the prediction. The labels are kept unless swapping costs less than
-        ``swap_ratio`` times keeping.
+        The cost of an assignment is the summed squared image distance of every point seen in
+        both the frame and a prediction. The labels are kept unless, under every prediction,
+        swapping costs less than ``swap_ratio`` times keeping.
         """
-        p = [self._predict(0), self._predict(1)]
 
         def d(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
-            a, b = a[:, :2], b[:, :2]
             ok = np.all(np.isfinite(a), axis=1) & np.all(np.isfinite(b), axis=1)
             return float(np.sum((a[ok] - b[ok]) ** 2)), int(ok.sum())
 
-        (k0, n0), (k1, n1) = d(feet[0], p[0]), d(feet[1], p[1])
-        (s0, m0), (s1, m1) = d(feet[0], p[1]), d(feet[1], p[0])
-        if n0 + n1 == 0 or n0 + n1 != m0 + m1:
-            swapped = False
-        else:
-            swapped = (s0 + s1) < self.cfg.swap_ratio * (k0 + k1)
+        votes = []
+        for p0, p1 in zip(self._predictions(0), self._predictions(1)):
+            (k0, n0), (k1, n1) = d(feet[0], p0), d(feet[1], p1)
+            (s0, m0), (s1, m1) = d(feet[0], p1), d(feet[1], p0)
+            votes.append(n0 + n1 > 0 and n0 + n1 == m0 + m1 and (s0 + s1) < self.cfg.swap_ratio * (k0 + k1))
+        swapped = all(votes)
         return (feet[::-1].copy() if swapped else feet.copy()), bool(swapped)
 
     def _vote_update(self, swapped: bool) -> None:
@@ -198,12 +220,14 @@ class GaitEventDetector:
     def _signals(self) -> dict[str, np.ndarray]:
         """Smoothed signals over the trailing window (global frame index = offset + i).
 
-        ``ap`` (W, 2): heel anterior position relative to the pelvis (side: image x in leg lengths;
-        rear/front: the model's world depth in metres; NaN where unknown); ``v``/``a`` (W, 2):
+        ``ap`` (W, 2, side view only): heel anterior position relative to the pelvis (image x, leg
+        lengths); ``heel_y``/``heel_a`` (W, 2): image height of the heel (leg lengths, + down) and
+        its acceleration;
+        ``v``/``a`` (W, 2):
         vertical velocity / acceleration of the foot's lowest point (leg lengths/s, /s², + down);
         ``pelvis_y`` (W,) pixels.
         """
-        feet = np.array(self._feet)            # (W, 2, 3, 3)
+        feet = np.array(self._feet)            # (W, 2, 3, 2)
         pel = np.array(self._pelvis)           # (W, 2)
         scale = np.nanmedian(np.array(self._scale)) if np.isfinite(self._scale).any() else np.nan
         if not np.isfinite(scale) or scale <= 0:
@@ -211,13 +235,12 @@ class GaitEventDetector:
         fps, fc = self.fps, self.cfg.cutoff_hz
         out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, fc)}
         if self.view == "side":
-            ap = (feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale
-        else:
-            ap = feet[:, :, HEEL, 2]
-        out["ap"] = smooth_runs(ap, fps, fc)
+            out["ap"] = smooth_runs((feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale, fps, fc)
         low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
         low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
         y = smooth_runs(low, fps, fc)
+        out["heel_y"] = hy = smooth_runs(feet[:, :, HEEL, 1] / scale, fps, fc)
+        out["heel_a"] = np.gradient(np.gradient(hy, axis=0), axis=0) * fps ** 2 if len(hy) > 2 else np.zeros_like(hy)
         v = np.gradient(y, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
         out["v"] = v
         out["a"] = np.gradient(v, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
@@ -233,16 +256,9 @@ class GaitEventDetector:
         done = [self._step(j, k, i, sig) for j in (0, 1)]
         return [st for st in done if st is not None]
 
-    def _ap_usable(self, ap: np.ndarray) -> bool:
-        """The anterior-position signal moves enough to carry the Zeni contact (side: always)."""
-        ok = ap[np.isfinite(ap)]
-        if ok.size < 3:
-            return False
-        return self.view == "side" or float(np.percentile(ok, 95) - np.percentile(ok, 5)) >= self.cfg.min_depth_range_m
-
     def _step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
-        """Advance track ``j``'s swing/stance state at frame ``k`` (window index ``i``)."""
-        v, a, ap = sig["v"][:, j], sig["a"][:, j], sig["ap"][:, j]
+        """Advance track ``j``'s swing → landing → stance state at frame ``k`` (window index ``i``)."""
+        v, a = sig["v"][:, j], sig["a"][:, j]
         tr = self._tracks[j]
         if not np.isfinite(v[i]):  # a gap: an open stance cannot be completed across it
             tr.state, tr.contact, tr.armed_from = "swing", None, None
@@ -252,31 +268,45 @@ class GaitEventDetector:
         if not (down > 0 and up > 0):
             return None
         off = k - i
+        rising = v[i] < -self.cfg.rise_frac * up
         if tr.state == "swing":
             if k - tr.toe_off < self.cfg.min_swing_s * self.fps:
                 return None
-            if self._ap_usable(ap):
+            if self.view == "side":
                 m = max(1, int(round(self.cfg.peak_halfwidth_s * self.fps)))
-                if self._is_peak(ap, i, m, +1):
+                if self._is_peak(sig["ap"][:, j], i, m, +1):
                     tr.state, tr.contact = "stance", k
                 return None
-            # no usable depth: the end of the foot's descent (greatest deceleration after it)
             if v[i] > self.cfg.descent_frac * down:
                 if tr.armed_from is None or tr.armed_from < off:
-                    tr.armed_from = k
-            elif tr.armed_from is not None and v[i] < self.cfg.landed_frac * down:
-                lo = max(tr.armed_from - off, 0)
-                seg = a[lo:i + 1]
-                if np.isfinite(seg).any():
-                    tr.contact = off + lo + int(np.nanargmin(seg))
-                    tr.state = "stance"
-                tr.armed_from = None
+                    tr.armed_from, tr.peak_v = k, v[i]
+                tr.peak_v = max(tr.peak_v, v[i])
+            elif tr.armed_from is not None and self._stays_below(v, i, self.cfg.landed_frac * tr.peak_v):
+                # the descent has ended here: the contact unless a turn follows (module docstring)
+                tr.armed_from, tr.contact, tr.state = None, k, "landing"
             return None
+        if tr.state == "landing":
+            # wait out the landing window (or the rise), then find the turn (see module docstring)
+            if not rising and k - tr.contact < self.cfg.landing_window_s * self.fps:
+                return None
+            lo = max(tr.contact - off, 0)
+            if self.view == "rear":
+                seg = sig["heel_a"][lo:i + 1, j]
+                decel = abs(a[lo]) if np.isfinite(a[lo]) else np.inf
+                if np.isfinite(seg).any() and np.nanmax(seg) > self.cfg.turn_frac * decel:
+                    tr.contact = off + lo + int(np.nanargmax(seg))
+            else:
+                seg = sig["heel_y"][lo:i + 1, j]
+                if np.isfinite(seg).any():
+                    tr.contact = off + lo + int(np.nanargmax(seg))
+            tr.state = "stance"
+            if not rising:
+                return None
         # stance: ends when the foot's lowest point rises fast; toe-off = greatest upward acceleration
         if tr.contact is None or k - tr.contact > self.cfg.max_stance_s * self.fps:
             tr.state, tr.contact = "swing", None
             return None
-        if v[i] < -self.cfg.rise_frac * up:
+        if rising:
             c = tr.contact
             lo = max(c + int(round(self.cfg.min_stance_s * self.fps)) - off, 0)
             seg = a[lo:i + 1]
@@ -286,6 +316,12 @@ class GaitEventDetector:
             tr.toe_off = off + lo + int(np.nanargmin(seg))
             return self._stance(j, c, tr.toe_off, sig)
         return None
+
+    def _stays_below(self, v: np.ndarray, i: int, level: float) -> bool:
+        """``v`` is below ``level`` from ``i`` on for ``settle_s`` (so noise cannot end a descent)."""
+        n = max(2, int(round(self.cfg.settle_s * self.fps)))
+        w = v[i:i + n]
+        return len(w) == n and bool(np.all(w < level))
 
     @staticmethod
     def _is_peak(x: np.ndarray, i: int, m: int, sign: int) -> bool:
@@ -345,9 +381,7 @@ def detect_events(series: PoseSeries, view: View, *, facing: int = 1, config: De
     """Run :class:`GaitEventDetector` over a whole (side-relabelled) series."""
     fps = series.fps if np.isfinite(series.fps) else 30.0
     det = GaitEventDetector(fps=fps, view=view, facing=facing, config=config)
-    idx = [list(p) for p in FOOT_POINTS]
-    depth_sign = {"rear": 1.0, "front": -1.0}.get(view, np.nan)   # world z grows away from the camera
-    feet_all = np.concatenate([series.xy[:, idx], depth_sign * series.world[:, idx, 2:3]], axis=3)  # (T, 2, 3, 3)
+    feet_all = series.xy[:, [list(p) for p in FOOT_POINTS]]          # (T, 2, 3, 2)
     pelvis = (series.xy[:, lm.L_HIP] + series.xy[:, lm.R_HIP]) / 2
     leg = leg_length_px(series)
     stances: list[Stance] = []
@@ -355,6 +389,6 @@ def detect_events(series: PoseSeries, view: View, *, facing: int = 1, config: De
         stances += det.update(series.t[n], feet_all[n], pelvis[n], leg)
     stances += det.finish()
     stances.sort(key=lambda s: s.contact)
-    tracked = np.array(det.tracked).reshape(len(series), 2, N_POINTS, 3)[..., :2] if len(series) else np.zeros((0, 2, N_POINTS, 2))
-    missing = float(np.mean(~np.all(np.isfinite(feet_all[..., :2]), axis=(1, 2, 3)))) if len(series) else 1.0
+    tracked = np.array(det.tracked).reshape(len(series), 2, N_POINTS, 2) if len(series) else np.zeros((0, 2, N_POINTS, 2))
+    missing = float(np.mean(~np.all(np.isfinite(feet_all), axis=(1, 2, 3)))) if len(series) else 1.0
     return EventResult(stances, tracked, missing, det.swap_count / max(1, len(series)), METHODS[view])
