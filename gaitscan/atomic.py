@@ -74,3 +74,20 @@ def write_bytes(target: PathLike, data: bytes) -> Path:
     with atomic_open(target, "wb") as fh:
         fh.write(data)
     return Path(target)
+
+
+def check_writable_dir(folder: PathLike) -> Path:
+    """Raise :class:`OutputError` now if ``folder`` could not be created or written, without creating it.
+
+    For commands that work for minutes before writing: the nearest existing ancestor must be a
+    folder the process may write into.
+    """
+    folder = Path(folder)
+    probe = folder.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"cannot write here: {probe} is not a folder", folder)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write here: no permission to write in {probe}", folder)
+    return folder

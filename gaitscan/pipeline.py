@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .atomic import write_text
+from .atomic import check_writable_dir, write_text
 from .errors import InputError, NotMeasurableError
 from .metrics.analysis import analyse_series
 from .metrics.steps import Step
@@ -92,6 +92,7 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
         raise InputError(f"--height-cm {height_cm:g} is not a plausible human height (50–250 cm)")
     if stride < 1:
         raise InputError(f"stride must be ≥ 1, got {stride}")
+    check_writable_dir(Path(out_dir) if out_dir is not None else default_out_dir(source))  # before the long pose pass
     series = load_source(source, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress)
     from_pose = isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"
     if not from_pose:
@@ -115,5 +116,5 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     if not analysis["steps"] and analysis["cadence_spm"] is None:
         reason = "; ".join(f"{k}: {v}" for k, v in analysis["not_measurable"].items()) or "no steps found"
         raise NotMeasurableError(f"nothing measurable ({reason}); see {out / 'analysis.json'}",
-                                 series.source.get("file"))
+                                 source if isinstance(source, (str, Path)) else series.source.get("file"))
     return analysis
