@@ -63,6 +63,19 @@ def test_patch_puts_the_hip_width_at_the_configured_size():
     assert p.shape[:2] == geo.shape
 
 
+def test_covered_fraction_is_unknown_when_the_back_is_outside_the_frame():
+    from gaitscan.pelvis.quality import covered_fraction
+
+    geo = PatchGeometry()
+    rgb = np.full((100, 200, 3), 90, np.uint8)
+    patch = np.zeros(geo.shape + (3,), np.float32)
+    for centre in ([100.0, 300.0], [100.0, 20.0], [-50.0, 80.0]):
+        assert np.isnan(covered_fraction(rgb, patch, np.array(centre), 20.0, geo, limits()["refuse"]))
+    # inside: a seat of the back's colour is fully "covered", a black one not at all
+    assert covered_fraction(rgb, np.full_like(patch, 90), np.array([100.0, 80.0]), 20.0, geo, limits()["refuse"]) == 1.0
+    assert covered_fraction(rgb, patch, np.array([100.0, 80.0]), 20.0, geo, limits()["refuse"]) == 0.0
+
+
 def test_confidence_and_refusal_limits():
     lim = limits()
     assert frame_confidence(Match(0, lim["confidence"]["score_full"], (0, 0), 1e-3), lim["confidence"]) == 1.0

@@ -33,11 +33,11 @@ def covered_fraction(rgb: np.ndarray, patch: np.ndarray, centre_xy: np.ndarray, 
     """Fraction of the seat (the patch just below the hip line, ±0.8 hip widths) whose colour is
     within ``covered_delta_e`` (CIE Lab) of the upper garment, sampled on the mid-back
     (1.2–1.8 hip widths above the hip midpoint, ±0.4 hip widths). NaN when the mid-back is
-    outside the image. ``rgb`` (H, W, 3) the frame, ``patch`` its RGB pelvis patch (float32)."""
+    (partly) outside the image. ``rgb`` (H, W, 3) the frame, ``patch`` its RGB pelvis patch (float32)."""
     x, y, w = float(centre_xy[0]), float(centre_xy[1]), float(hip_width_px)
     y0, y1 = int(round(y - 1.8 * w)), int(round(y - 1.2 * w))
     x0, x1 = int(round(x - 0.4 * w)), int(round(x + 0.4 * w))
-    if y0 < 0 or x0 < 0 or x1 > rgb.shape[1] or y1 <= y0 or x1 <= x0:
+    if y0 < 0 or x0 < 0 or x1 > rgb.shape[1] or y1 > rgb.shape[0] or y1 <= y0 or x1 <= x0:
         return float("nan")
     back = np.median(_lab(rgb[y0:y1, x0:x1].astype(np.float32)), axis=0)
     r0 = int(round(geo.hip_row + 0.1 * geo.hip_width_px))
