@@ -83,17 +83,9 @@ def test_truncated_file_yields_what_decodes_and_says_so(tmp_path: Path) -> None:
 
 
 def _audio_only(path: Path) -> Path:
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("aac", rate=44100)
-        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-        frame.sample_rate = 44100
-        for i in range(5):
-            frame.pts = i * 1024
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    from corpus import audio_only  # the bad-input corpus's builder
+
+    return audio_only(path)
 
 
 def _bad_input(kind: str, tmp_path: Path) -> Path:
