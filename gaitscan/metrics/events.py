@@ -102,7 +102,7 @@ class DetectorConfig:
     vote_memory_s: float = 3.0     # time constant of the left/right identity vote
     swap_ratio: float = 0.5        # continuity overrules the labels when swapping costs < this × keeping
     peak_halfwidth_s: float = 0.15  # a Zeni contact is the heel's most anterior point over ± this time
-    landing_window_s: float = 0.2    # rear/front: how long after the descent the contact is sought
+    landing_window_s: float = 0.3    # rear/front: how long after the descent the contact is sought
     turn_frac: float = 0.2           # rear: a downward kick of the heel this strong (× the landing
                                      # deceleration) marks the contact
 
