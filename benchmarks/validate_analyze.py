@@ -6,7 +6,9 @@ roll up to ±2°, camera height and distance varied, rails on and off — runs t
 the full pipeline (with the true camera roll given, as ``--camera-roll`` would), and prints error
 tables against the truth:
 
-* pelvic drop, per-side mean error vs the 2D projected truth (level camera) and vs the 3D truth;
+* pelvic drop, per-side mean error vs the 2D projected truth (level camera) and vs the 3D truth,
+  for the pipeline's method (the pelvis-image estimator of issue 4 unless ``--pelvis landmarks``)
+  and for the hip-landmark line beside it;
 * crossover classification of every step whose true offset is ≥ 0.15 hip widths from the midline;
 * per-side foot-offset mean error (hip widths, vs the 2D image truth);
 * cadence error (steps/min); contact and toe-off errors in frames.
@@ -32,6 +34,7 @@ import numpy as np
 from gaitscan.atomic import write_text
 from gaitscan.metrics.analysis import analyse_series
 from gaitscan.metrics.truthcompare import event_frame_errors, match_steps, side_mean_error
+from gaitscan.pelvis import image_obliquity_estimator
 from gaitscan.pose import run_pose
 from gaitscan.pose.series import PoseSeries
 from gaitscan.synth import Camera, RunnerParams, render_video
@@ -59,8 +62,12 @@ def grid(quick: bool) -> list[dict]:
     return runs
 
 
-def run_one(spec: dict, workdir: Path, seconds: float) -> dict:
-    """Render, run the model and the pipeline on one grid point; return its errors."""
+def run_one(spec: dict, workdir: Path, seconds: float, pelvis_method: str) -> dict:
+    """Render, run the model and the pipeline on one grid point; return its errors.
+
+    ``pelvis_method``: "image" — the pipeline's pelvis-image estimator (issue 4; falls back to the
+    landmarks with a reason), or "landmarks" — the hip-landmark line only.
+    """
     p = RunnerParams(drop_left_deg=spec["drop"][0], drop_right_deg=spec["drop"][1],
                      offset_left_m=spec["offset"][0], offset_right_m=spec["offset"][1],
                      cadence_spm=spec["cadence"], seed=spec["seed"])
@@ -80,16 +87,19 @@ def run_one(spec: dict, workdir: Path, seconds: float) -> dict:
         series = run_pose(video)
         series.save(pose)
     t2 = time.perf_counter()
-    a = analyse_series(series, camera_roll_deg=spec["roll"])
+    pelvis = image_obliquity_estimator(video) if pelvis_method == "image" else None
+    a = analyse_series(series, camera_roll_deg=spec["roll"], pelvis_estimator=pelvis)
     pairs = match_steps(a["steps"], truth["steps"])
     ev = event_frame_errors(pairs, spec["fps"])
-    res: dict = {"spec": spec, "view": a["view"], "n_true": len(truth["steps"]), "n_detected": len(a["steps"]),
+    res: dict = {"spec": spec, "view": a["view"], "pelvic_drop_method": a["pelvic_drop_method"],
+                 "pelvis_fallback": a["not_measurable"].get("pelvic_drop_image"), "n_true": len(truth["steps"]), "n_detected": len(a["steps"]),
                  "n_matched": len(pairs), "render_s": t1 - t0, "pose_s": t2 - t1,
                  "cadence_err": None if a["cadence_spm"] is None else a["cadence_spm"] - truth["cadence_spm"],
                  "contact_err_frames": ev["contact"], "toe_off_err_frames": ev["toe_off"]}
     for side in ("left", "right"):
         res[f"drop2d_err_{side}"] = side_mean_error(pairs, "pelvic_drop_deg", "pelvic_drop_2d_level_deg", side)
         res[f"drop3d_err_{side}"] = side_mean_error(pairs, "pelvic_drop_deg", "pelvic_drop_3d_deg", side)
+        res[f"droplm_err_{side}"] = side_mean_error(pairs, "pelvic_drop_landmarks_deg", "pelvic_drop_2d_level_deg", side)
         res[f"offset_err_{side}"] = side_mean_error(pairs, "foot_offset_hipw", "foot_offset_2d_hipw", side)
     clear = [(g["crossover"], t["foot_offset_hipw"] <= 0) for g, t in pairs
              if abs(t["foot_offset_hipw"]) >= 0.15 and g["crossover"] is not None]
@@ -106,7 +116,7 @@ def fmt(x, d=2):
 def table(results: list[dict]) -> str:
     """The per-run error table and the summary lines (plain text)."""
     head = (f"{'run':>3} {'fps':>4} {'cad':>4} {'drop L/R':>9} {'off cm L/R':>10} {'roll':>5} {'cam':>8} {'rail':>4} "
-            f"{'steps':>6} | {'dL2d':>6} {'dR2d':>6} {'dL3d':>6} {'dR3d':>6} | {'offL':>6} {'offR':>6} | "
+            f"{'steps':>6} | {'dL2d':>6} {'dR2d':>6} {'dL3d':>6} {'dR3d':>6} {'lmL2d':>6} {'lmR2d':>6} | {'offL':>6} {'offR':>6} | "
             f"{'xover wrong':>11} | {'cad err':>7} | {'IC err fr':>9} {'TO err fr':>9}")
     lines = [head, "-" * len(head)]
     for r in results:
@@ -119,7 +129,8 @@ def table(results: list[dict]) -> str:
             f"{s['offset'][0]*100:>4.0f}/{s['offset'][1]*100:<5.0f} {s['roll']:>+5.1f} "
             f"{s['distance']:>3.1f}m/{s['cam_height']:.1f} {'y' if s['rails'] else 'n':>4} "
             f"{r['n_matched']:>2}/{r['n_true']:<3} | {fmt(r['drop2d_err_left'],1):>6} {fmt(r['drop2d_err_right'],1):>6} "
-            f"{fmt(r['drop3d_err_left'],1):>6} {fmt(r['drop3d_err_right'],1):>6} | {fmt(r['offset_err_left']):>6} "
+            f"{fmt(r['drop3d_err_left'],1):>6} {fmt(r['drop3d_err_right'],1):>6} "
+            f"{fmt(r['droplm_err_left'],1):>6} {fmt(r['droplm_err_right'],1):>6} | {fmt(r['offset_err_left']):>6} "
             f"{fmt(r['offset_err_right']):>6} | {r['crossover_clear_wrong']:>4}/{r['crossover_clear_n']:<6} | "
             f"{fmt(r['cadence_err'],1):>7} | {mm(ic)} {mm(to)}")
 
@@ -129,6 +140,8 @@ def table(results: list[dict]) -> str:
 
     d2, d3, off = agg(["drop2d_err_left", "drop2d_err_right"]), agg(["drop3d_err_left", "drop3d_err_right"]), \
         agg(["offset_err_left", "offset_err_right"])
+    dlm = agg(["droplm_err_left", "droplm_err_right"])
+    methods = sorted({r["pelvic_drop_method"] for r in results})
     cad = agg(["cadence_err"])
     wrong = sum(r["crossover_clear_wrong"] for r in results)
     clear = sum(r["crossover_clear_n"] for r in results)
@@ -136,8 +149,10 @@ def table(results: list[dict]) -> str:
     for r in results:
         ic_by_fps.setdefault(r["spec"]["fps"], []).extend(np.abs(r["contact_err_frames"]))
     lines += ["",
-              f"pelvic drop per-side mean |error| vs 2D truth: mean {d2[0]:.2f}°, worst {d2[1]:.2f}° (n={d2[2]} sides; target ≤ 1.0°)",
-              f"pelvic drop per-side mean |error| vs 3D truth: mean {d3[0]:.2f}°, worst {d3[1]:.2f}°",
+              f"pelvic drop ({'/'.join(methods)}) per-side mean |error| vs 2D truth: mean {d2[0]:.2f}°, "
+              f"worst {d2[1]:.2f}° (n={d2[2]} sides; target ≤ 1.0°)",
+              f"pelvic drop ({'/'.join(methods)}) per-side mean |error| vs 3D truth: mean {d3[0]:.2f}°, worst {d3[1]:.2f}°",
+              f"pelvic drop, hip landmarks only, per-side mean |error| vs 2D truth: mean {dlm[0]:.2f}°, worst {dlm[1]:.2f}°",
               f"foot offset per-side mean |error|: mean {off[0]:.3f}, worst {off[1]:.3f} hip widths (target ≤ 0.1)",
               f"crossover, steps ≥ 0.15 hip widths from the midline: {wrong} wrong of {clear} (target 0)",
               f"cadence |error|: mean {cad[0]:.2f}, worst {cad[1]:.2f} steps/min (target ≤ 1)"]
@@ -158,6 +173,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", type=Path, default=None,
                     help="keep renders and pose series here and reuse them on the next run (default: a temp dir)")
     ap.add_argument("--seconds", type=float, default=None, help="clip length (default 6 s; 4 s with --quick)")
+    ap.add_argument("--pelvis", choices=("image", "landmarks"), default="image",
+                    help="pelvic drop from the pipeline's pelvis-image estimator (default) or the hip landmarks only")
     args = ap.parse_args(argv)
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     results = []
@@ -165,7 +182,7 @@ def main(argv=None) -> int:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for spec in grid(args.quick):
-            r = run_one(spec, work, seconds)
+            r = run_one(spec, work, seconds, args.pelvis)
             results.append(r)
             print(f"run {spec['seed']}: {r['n_matched']}/{r['n_true']} steps matched, render {r['render_s']:.0f} s, "
                   f"pose {r['pose_s']:.0f} s", file=sys.stderr)
