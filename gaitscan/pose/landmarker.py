@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional, Union
@@ -89,7 +91,7 @@ class Landmarker:
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO, num_poses=int(num_poses))
         try:
-            with _native_stderr_silenced():
+            with _sigint_deferred(), _native_stderr_silenced():
                 self._task = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -127,6 +129,27 @@ class Landmarker:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends, then raise it as KeyboardInterrupt.
+
+    A KeyboardInterrupt raised inside MediaPipe's pybind11 argument conversion surfaces as a
+    ``TypeError: create(): incompatible function arguments`` with a traceback; deferring it lets
+    the CLI report the interrupt as such. Only the main thread can set signal handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
