@@ -81,7 +81,7 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
             not_measurable["pelvic_drop_image"] = est.reason
             est = landmark_obliquity(s, view.view, roll)
         pelvis_method = est.method
-        obl = sm(est.deg)
+        obl = est.deg if est.final else sm(est.deg)
         obl_lm = sm(landmark_obliquity(s, view.view, roll).deg)
         steps = compute_steps(s, view.view, events, obl, obl_lm, scale=body_scale(s, height_cm), facing=facing,
                               camera_roll_deg=roll)

@@ -32,7 +32,7 @@ def image_obliquity_estimator(video: PathLike, *, start_s: Optional[float] = Non
         except InputError as exc:
             return Obliquity(np.full(T, np.nan), np.zeros(T), METHOD, f"video not readable for the pelvis image method: {exc}")
         deg = image_to_runner(trace.image_deg, view, camera_roll_deg)
-        return Obliquity(deg, trace.confidence, METHOD, trace.reason)
+        return Obliquity(deg, trace.confidence, METHOD, trace.reason, final=True)
 
     return estimate
 
