@@ -64,11 +64,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except GaitscanError as exc:
         click.echo(f"gaitscan: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("gaitscan: interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("gaitscan: interrupted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        # click turns Ctrl-C into Abort; a command's KeyboardInterrupt may say what it finished
+        said = str((exc.__cause__ or "") if isinstance(exc, click.exceptions.Abort) else exc).strip()
+        click.echo(f"gaitscan: interrupted: {said}" if said else "gaitscan: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

@@ -80,11 +80,15 @@ def run_batch(folder: PathLike, *, out: PathLike, jobs: Optional[int] = None, sc
         results = (run_dask(specs, scheduler=scheduler, job_fn=job_fn) if scheduler
                    else run_local(specs, jobs=jobs or os.cpu_count() or 1, job_fn=job_fn))
         by_key = {r.key: r for r in records if r.status == "ok"}
-        with BatchProgress(len(specs), enabled=progress) as bar:
-            for result in results:
-                ok = _commit(result, by_key[result.key], settings_of[result.key], outdir, index, kb)
-                done, failed = done + ok, failed + (not ok)
-                bar.advance(ok)
+        try:
+            with BatchProgress(len(specs), enabled=progress) as bar:
+                for result in results:
+                    ok = _commit(result, by_key[result.key], settings_of[result.key], outdir, index, kb)
+                    done, failed = done + ok, failed + (not ok)
+                    bar.advance(ok)
+        except KeyboardInterrupt:  # what is committed is kept; say so (the CLI prints it, exit 130)
+            raise KeyboardInterrupt(f"{already_done + done} of {len(videos)} videos done ({done} analysed now, "
+                                    f"{failed} failed); run the same command again to analyse the rest") from None
         run_rows = index.run_rows(run_id)
         write_outputs(outdir, run_rows, kb)
         index.finish_run(run_id)
