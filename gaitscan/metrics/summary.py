@@ -64,13 +64,14 @@ def summarise(steps: Sequence[Step]) -> dict[str, Any]:
 
 
 def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, Any]:
-    """Cadence (steps/min) from all contact times of both feet, with a 95 % CI.
+    """Cadence (steps/min) from the event times of both feet (contacts or toe-offs), with a 95 % CI.
 
-    Robust to a missed or a spurious contact: the typical step time ``P`` is the mean of the
-    intervals within 0.7–1.4 × their median; a contact less than 0.5 ``P`` after the previous kept
+    Robust to a missed or a spurious event: the typical step time ``P`` is the mean of the
+    intervals within 0.7–1.4 × their median; an event less than 0.5 ``P`` after the previous kept
     one is dropped as spurious, and an interval counts as ``round(dt / P)`` steps (≥ 1), so a
-    missed contact still counts its step. Cadence = 60 × steps / (last − first kept contact).
-    The CI maps the t-interval of the mean typical step time through 60 / x.
+    missed event still counts its step. Each kept event gets its step number ``n``; the step
+    time is the least-squares slope of time on ``n`` (every event counts, not only the first and
+    last), cadence = 60 / slope, and the CI maps the slope's t-interval through 60 / x.
     """
     t = np.sort(np.asarray(contact_t, float))
     if t.size < min_contacts:
@@ -82,16 +83,18 @@ def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, A
     if typical.size == 0:  # no interval near the median (e.g. contacts in close pairs): use them all
         typical = dt
     P = float(typical.mean())
-    kept, n_steps = [t[0]], 0
+    kept, index = [t[0]], [0]
     for x in t[1:]:
         gap = x - kept[-1]
         if gap < 0.5 * P:
             continue
-        n_steps += max(1, int(round(gap / P)))
+        index.append(index[-1] + max(1, int(round(gap / P))))
         kept.append(x)
-    spm = 60.0 * n_steps / float(kept[-1] - kept[0])
-    ci = None
-    if typical.size >= 2:
-        half = float(stats.t.ppf(0.975, typical.size - 1) * typical.std(ddof=1) / np.sqrt(typical.size))
-        ci = [round(60.0 / (P + half), 2), round(60.0 / max(P - half, 1e-9), 2)]
-    return {"cadence_spm": round(spm, 2), "cadence_ci95": ci, "n_steps": n_steps}
+    if len(kept) < 3:
+        return {"cadence_spm": None, "cadence_ci95": None, "n_steps": index[-1],
+                "reason": f"fewer than 3 distinct contacts found ({len(kept)})"}
+    fit = stats.linregress(np.array(index, float), np.array(kept))
+    step = float(fit.slope)
+    half = float(stats.t.ppf(0.975, len(kept) - 2) * fit.stderr)
+    ci = [round(60.0 / (step + half), 2), round(60.0 / max(step - half, 1e-9), 2)]
+    return {"cadence_spm": round(60.0 / step, 2), "cadence_ci95": ci, "n_steps": index[-1]}
