@@ -181,10 +181,12 @@ class GaitEventDetector:
         if len(hist) < 6:
             return [last]
         fast = 2 * last - hist[-2]
-        with warnings.catch_warnings():  # an all-NaN column (a point never seen) stays NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            recent = np.nanmedian(hist[3:], axis=0)
-            before = np.nanmedian(hist[:3], axis=0)
+        if np.isfinite(hist).all():  # the common case, and np.median is far faster than nanmedian
+            recent, before = np.median(hist[3:], axis=0), np.median(hist[:3], axis=0)
+        else:
+            with warnings.catch_warnings():  # an all-NaN column (a point never seen) stays NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                recent, before = np.nanmedian(hist[3:], axis=0), np.nanmedian(hist[:3], axis=0)
         robust = recent + 2.0 * (recent - before) / 3.0
         return [np.where(np.isfinite(p), p, last) for p in (fast, robust)]
 
