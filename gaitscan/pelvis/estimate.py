@@ -26,11 +26,14 @@ use reads ``update``'s answer against the template built so far, offline use cal
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import cv2
 import numpy as np
@@ -72,16 +75,66 @@ class PelvisTrace:
     reason: Optional[str]
 
 
-def rigidity(aligned: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Template and per-pixel weights from patches aligned to the pelvis (list of (R, C)).
+def rigidity(aligned: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Template and per-pixel weights from patches aligned to the pelvis (iterable of (R, C)).
 
     Template = mean; weight = mean² / (mean² + SD²) over the aligned stack: edges that move with
     the pelvis stay put after alignment (weight → 1), edges of things that move on their own —
     a shirt tail swinging with the trunk, thighs, hands — blur out (weight → 0). float32 (R, C).
+    Running float64 sums, so memory does not grow with the number of patches.
     """
-    stack = np.asarray(aligned, np.float32)
-    m, sd = stack.mean(axis=0), stack.std(axis=0)
-    return m, (m * m / (m * m + sd * sd + 1e-6)).astype(np.float32)
+    n, s1, s2 = 0, None, None
+    for a in aligned:
+        a = np.asarray(a, np.float64)
+        s1, s2 = (a.copy(), a * a) if s1 is None else (s1 + a, s2 + a * a)
+        n += 1
+    if s1 is None:
+        raise ValueError("rigidity: no patches")
+    m = s1 / n
+    var = np.maximum(s2 / n - m * m, 0.0)
+    return m.astype(np.float32), (m * m / (m * m + var + 1e-6)).astype(np.float32)
+
+
+class _PatchStore:
+    """Equal-shape float32 patches by key: the first ``in_memory`` kept in memory, the rest in an
+    unlinked temporary file, so a 10-minute clip needs no more memory than a 1-minute one
+    (the offline result reads every patch again, three times). :meth:`get` is thread-safe."""
+
+    def __init__(self, in_memory: int = 1800) -> None:
+        self.in_memory = int(in_memory)
+        self._mem: list[np.ndarray] = []
+        self._file: Any = None
+        self._shape: Optional[tuple[int, ...]] = None
+        self._n = 0
+
+    def append(self, patch: np.ndarray) -> int:
+        patch = np.ascontiguousarray(patch, np.float32)
+        if self._shape is None:
+            self._shape = patch.shape
+        elif patch.shape != self._shape:
+            raise ValueError(f"patch shape {patch.shape}, expected {self._shape}")
+        key, self._n = self._n, self._n + 1
+        if key < self.in_memory:
+            self._mem.append(patch)
+        else:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="gaitscan-pelvis-")
+            self._file.write(patch.tobytes())
+        return key
+
+    def get(self, key: int) -> np.ndarray:
+        if key < self.in_memory:
+            return self._mem[key]
+        if self._file is not None and not self._file.closed:
+            self._file.flush()
+        n = int(np.prod(self._shape)) * 4
+        raw = os.pread(self._file.fileno(), n, (key - self.in_memory) * n)
+        return np.frombuffer(raw, np.float32).reshape(self._shape)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._mem, self._file, self._n = [], None, 0
 
 
 class PelvisEstimator:
@@ -94,18 +147,22 @@ class PelvisEstimator:
 
     def reset(self) -> None:
         """Forget every frame (a new clip or a new runner)."""
-        self._patches: list[Optional[np.ndarray]] = []
+        if getattr(self, "_store", None) is not None:
+            self._store.close()
+        self._store = _PatchStore()
+        self._patches: list[Optional[int]] = []  # per frame: the patch's key in the store, or None
         self._covered: list[float] = []
         self._hipw: deque[float] = deque(maxlen=_HIP_WIDTH_WINDOW)
         self._all_hipw: list[float] = []
         self._sum: Optional[np.ndarray] = None
         self._n = 0
 
-    def update(self, rgb: np.ndarray, xy_row: np.ndarray) -> Optional[Match]:
+    def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True) -> Optional[Match]:
         """Add one frame: ``rgb`` (H, W, 3) uint8, ``xy_row`` (33, 2) landmark pixels (NaN = none).
 
         Returns the frame's match against the template averaged so far (live use), or None
-        while warming up or when the hips are not seen.
+        while warming up or when the hips are not seen; ``match=False`` (offline use, which only
+        needs :meth:`result`) skips that search and returns None.
         """
         hl, hr = xy_row[lm.L_HIP], xy_row[lm.R_HIP]
         if not (np.all(np.isfinite(hl)) and np.all(np.isfinite(hr))):
@@ -122,11 +179,11 @@ class PelvisEstimator:
         centre = (hl + hr) / 2
         patch = extract(rgb, centre, hw, self.geo)
         c = contrast(patch)
-        self._patches.append(c)
+        self._patches.append(self._store.append(c))
         self._covered.append(quality.covered_fraction(rgb, patch, centre, hw, self.geo, self.lim["refuse"]))
         self._sum = c.astype(np.float64) if self._sum is None else self._sum + c
         self._n += 1
-        if self._n < _WARMUP_FRAMES:
+        if self._n < _WARMUP_FRAMES or not match:
             return None
         return match_rotation(c, self._core(self._sum / self._n), self.lim["search"]["max_deg"], self.lim["search"]["step_deg"])
 
@@ -139,6 +196,20 @@ class PelvisEstimator:
         M = np.float32([[1, 0, -match.shift[0]], [0, 1, -match.shift[1]]])
         shifted = cv2.warpAffine(c, M, (c.shape[1], c.shape[0]), borderMode=cv2.BORDER_REPLICATE)
         return rotate(shifted, match.deg)
+
+    def _match_all(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray]) -> dict[int, Match]:
+        """Every frame in ``idx`` searched against ``core``, on up to 2 threads (OpenCV releases
+        the GIL; the order of frames does not matter, the answers are the same)."""
+        srch = self.lim["search"]
+
+        def one(i: int) -> Match:
+            return match_rotation(self._store.get(self._patches[i]), core, srch["max_deg"], srch["step_deg"], wcore)
+
+        threads = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+        if threads < 2 or len(idx) < 64:
+            return {i: one(i) for i in idx}
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pelvis-match") as pool:
+            return dict(zip(idx, pool.map(one, idx)))
 
     def result(self) -> PelvisTrace:
         """The offline estimate over every frame given so far (iterated template)."""
@@ -156,11 +227,11 @@ class PelvisEstimator:
         for it in range(n_it + 1):
             core = self._core(template)
             wcore = None if weights is None else self._core(weights)
-            matches = {i: match_rotation(self._patches[i], core, srch["max_deg"], srch["step_deg"], wcore) for i in idx}
+            matches = self._match_all(idx, core, wcore)
             if it == n_it:
                 break
             good = [i for i in idx if matches[i].score >= self.lim["confidence"]["score_floor"]] or idx
-            template, weights = rigidity([self._align(self._patches[i], matches[i]) for i in good])
+            template, weights = rigidity(self._align(self._store.get(self._patches[i]), matches[i]) for i in good)
         level = symmetry_tilt((template * (1.0 if weights is None else weights)).astype(np.float32),
                               self.geo.margin_px, srch["max_deg"], srch["step_deg"] / 2)
         conf = np.zeros(T)

@@ -38,12 +38,12 @@ def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[floa
             if abs(series.t[i] - frame.t) > half or (order and i <= order[-1]):
                 continue
             while len(order) < i:   # rows with no frame of their own
-                est.update(frame.rgb, np.full_like(series.xy[0], np.nan))
+                est.update(frame.rgb, np.full_like(series.xy[0], np.nan), match=False)
                 order.append(len(order))
-            est.update(frame.rgb, series.xy[i])
+            est.update(frame.rgb, series.xy[i], match=False)  # only result() is used: no live search
             order.append(i)
     while len(order) < T:
-        est.update(np.zeros((2, 2, 3), np.uint8), np.full_like(series.xy[0], np.nan))
+        est.update(np.zeros((2, 2, 3), np.uint8), np.full_like(series.xy[0], np.nan), match=False)
         order.append(len(order))
     return est.result()
 
