@@ -221,24 +221,18 @@ def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Opti
     Raises :class:`~gaitscan.errors.InputError` for unreadable video and
     :class:`~gaitscan.errors.ModelError` for an unusable model.
     """
-    rows: list[tuple] = []
     tracker = RunnerTracker()
     with iter_frames(video, start_s=start_s, end_s=end_s, stride=stride) as frames, Landmarker(model) as landmarker, \
             _progress(progress, frames.info) as advance:
+        rows = _Rows(frames.info.n_frames // stride + 2)
         for frame in frames:
             people = landmarker.detect(frame.rgb, frame.t)
             pick = tracker.update(people.hip_centre, people.torso_px, frame.t) if len(people) else None
-            rows.append((frame.t, people.count_distinct(pick), None if pick is None else
-                         (people.xy[pick], people.visibility[pick], people.presence[pick], people.world[pick])))
+            rows.add(frame.t, people.count_distinct(pick), people, pick)
             advance(frame.t)
     info = frames.info
-    series = PoseSeries.empty_like(np.array([r[0] for r in rows], float), info.width, info.height)
-    for i, (_t, n, person) in enumerate(rows):
-        series.n_people[i] = n
-        if person is not None:
-            series.detected[i] = True
-            series.xy[i], series.visibility[i], series.presence[i], series.world[i] = person
-    T = len(rows)
+    series = rows.series(info.width, info.height)
+    T = len(series)
     series.source.update({
         "file": info.name, "codec": info.codec, "fps_nominal": info.fps, "rotation": info.rotation,
         "model": landmarker.model_name, "frames": T, "stride": int(stride),
@@ -247,6 +241,35 @@ def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Opti
         "detected_fraction": float(np.mean(series.detected)) if T else 0.0,
     })
     return series
+
+
+class _Rows:
+    """The runner's landmarks frame by frame, straight into arrays (grown by half when the
+    header's frame count was short), so memory is the PoseSeries' own whatever the video's length:
+    no per-frame Python objects, and no frame keeps the other people's arrays alive."""
+
+    def __init__(self, capacity: int) -> None:
+        self.n = 0
+        self._a = PoseSeries.empty_like(np.arange(max(int(capacity), 16), dtype=float), 1, 1)
+
+    def add(self, t: float, n_people: int, people: People, pick: Optional[int]) -> None:
+        if self.n == len(self._a.t):
+            old, grown = self._a, int(len(self._a.t) * 1.5) + 16
+            self._a = PoseSeries.empty_like(np.arange(grown, dtype=float), 1, 1)
+            for name in ("xy", "visibility", "presence", "world", "t", "detected", "n_people"):
+                getattr(self._a, name)[:self.n] = getattr(old, name)
+        a, i = self._a, self.n
+        a.t[i], a.n_people[i] = t, n_people
+        if pick is not None:
+            a.detected[i] = True
+            a.xy[i], a.visibility[i], a.presence[i], a.world[i] = \
+                people.xy[pick], people.visibility[pick], people.presence[pick], people.world[pick]
+        self.n += 1
+
+    def series(self, width: int, height: int) -> PoseSeries:
+        a, n = self._a, self.n
+        return PoseSeries(a.xy[:n], a.visibility[:n], a.presence[:n], a.world[:n], a.t[:n], a.detected[:n],
+                          a.n_people[:n], width, height)
 
 
 class _progress:
