@@ -13,6 +13,8 @@ the frame rate so the same call works at 30, 60 and 120 fps.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import ndimage, signal
 
@@ -44,6 +46,13 @@ def median_kernel(fps: float) -> int:
     return max(3, k + 1 - k % 2)
 
 
+@lru_cache(maxsize=32)
+def _butter(order: int, wn: float) -> tuple[np.ndarray, np.ndarray]:
+    """Low-pass Butterworth (b, a), cached: the streaming event detector smooths on every frame
+    and designing the filter each time cost more than the filtering."""
+    return signal.butter(order, wn)
+
+
 def smooth_runs(x: np.ndarray, fps: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> np.ndarray:
     """Despike and zero-phase low-pass ``x`` along axis 0, one unbroken run of finite rows at a time.
 
@@ -55,8 +64,7 @@ def smooth_runs(x: np.ndarray, fps: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ)
     flat = x.reshape(len(x), -1)
     out = np.full_like(flat, np.nan)
     valid = np.all(np.isfinite(flat), axis=1)
-    wn = effective_cutoff(fps, cutoff_hz) / (fps / 2.0)
-    b, a = signal.butter(ORDER, wn)
+    b, a = _butter(ORDER, effective_cutoff(fps, cutoff_hz) / (fps / 2.0))
     padlen = 3 * max(len(a), len(b))
     k = median_kernel(fps)
     for s, e in runs(valid):
