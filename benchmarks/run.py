@@ -1,0 +1,295 @@
+"""Speed and memory of gaitscan against the pose model's own limit and the naive baseline (issue 8).
+
+    python benchmarks/run.py [--quick] [--json FILE] [--skip rss,batch,real]
+
+In one run, side by side on the same clips:
+
+- ``model_only_fps``: gaitscan's :class:`~gaitscan.pose.landmarker.Landmarker` (MediaPipe Tasks,
+  VIDEO mode, single process) on frames decoded beforehand — the limit;
+- ``end_to_end_fps``: :func:`gaitscan.pipeline.analyze` from the video file to ``analysis.json``
+  (default settings, HTML report included; in-process, so interpreter start-up is not counted),
+  with the split pose pass / pelvis image pass / report / the rest (events, metrics, files);
+- ``naive_fps``: ``benchmarks/naive.py`` (OpenCV read loop, legacy MediaPipe Pose on every
+  full-size frame, then the metrics);
+- ``peak_rss_mb_short`` / ``peak_rss_mb_long``: peak resident memory of ``gaitscan analyze`` as a
+  subprocess (``os.wait4`` rusage of that child) on a 1-minute and a 10-minute 1920×1080 30 fps
+  synthetic rear-view clip (``benchmarks/make_long.py``; ``--quick``: 20 s and 60 s);
+- ``batch_speedup_2_workers``: videos/min of ``gaitscan batch`` with 2 local workers over 1
+  (``benchmarks/bench_batch.py``'s folder and timing).
+
+The headline fps figures are those of the synthetic 1080p rear clip; every clip's figures (the
+real videos in ``../shared/videos`` too, skipped with a message when absent) are in ``clips``.
+The machine and the load average before and after every measurement are printed and saved:
+with 2 cores, a load above ~1.5 means someone else is using the CPU and the figures are low.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_batch  # noqa: E402
+import make_long  # noqa: E402
+from naive import run_naive  # noqa: E402
+
+REAL_VIDEOS = HERE.parent.parent / "shared" / "videos"
+
+
+# --------------------------------------------------------------------------- the machine
+def machine() -> dict[str, Any]:
+    import mediapipe
+
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gb": round(mem_kb / 2 ** 20, 1),
+            "python": platform.python_version(), "mediapipe": mediapipe.__version__,
+            "platform": platform.platform(), "loadavg_start": os.getloadavg()[0]}
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+@contextlib.contextmanager
+def section(title: str, record: dict) -> Iterator[None]:
+    record["load_before"] = load()
+    print(f"\n== {title}  (load {record['load_before']:.2f})", flush=True)
+    start = time.perf_counter()
+    yield
+    record["wall_s"] = round(time.perf_counter() - start, 2)
+    record["load_after"] = load()
+
+
+# --------------------------------------------------------------------------- measurements
+def model_only(video: Path, *, max_frames: int, end_s: Optional[float]) -> dict[str, Any]:
+    """fps of Landmarker.detect alone on up to ``max_frames`` frames decoded beforehand."""
+    from gaitscan.pose.landmarker import Landmarker
+    from gaitscan.pose.video import iter_frames
+
+    with iter_frames(video, end_s=end_s) as frames:
+        pre = []
+        for f in frames:
+            pre.append((f.t, f.rgb))
+            if len(pre) >= max_frames:
+                break
+    with Landmarker() as lm:
+        lm.detect(pre[0][1], pre[0][0])  # start-up chatter and graph warm-up are not inference
+        start = time.perf_counter()
+        for t, rgb in pre[1:]:
+            lm.detect(rgb, t)
+        seconds = time.perf_counter() - start
+    n = len(pre) - 1
+    h, w = pre[0][1].shape[:2]
+    return {"frames": n, "size": f"{w}x{h}", "seconds": round(seconds, 3), "fps": round(n / seconds, 2),
+            "ms_per_frame": round(1000 * seconds / n, 2)}
+
+
+class _Split:
+    """Wall time spent inside the pose pass, the pelvis pass and the report of one analyze()."""
+
+    def __init__(self) -> None:
+        self.pose = self.pelvis = self.report = 0.0
+        self.frames = 0
+
+    def wrap(self, module: Any, name: str, slot: str) -> Callable[[], None]:
+        original = getattr(module, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                out = original(*args, **kwargs)
+            finally:
+                setattr(self, slot, getattr(self, slot) + time.perf_counter() - start)
+            if slot == "pose":
+                self.frames = len(out)
+            return out
+
+        setattr(module, name, timed)
+        return lambda: setattr(module, name, original)
+
+
+def end_to_end(video: Path, *, end_s: Optional[float]) -> dict[str, Any]:
+    """gaitscan.pipeline.analyze on ``video`` (default settings, report included), with the split."""
+    import gaitscan.pelvis.obliquity as obliquity
+    import gaitscan.pose as pose
+    import gaitscan.report as report
+    from gaitscan.errors import NotMeasurableError
+    from gaitscan.pipeline import analyze
+
+    split = _Split()
+    undo = [split.wrap(pose, "run_pose", "pose"), split.wrap(obliquity, "measure_video", "pelvis")]
+    if hasattr(report, "write_report"):
+        undo.append(split.wrap(report, "write_report", "report"))
+    try:
+        with tempfile.TemporaryDirectory(prefix="gaitscan-bench-") as out:
+            start = time.perf_counter()
+            try:
+                analysis = analyze(video, out_dir=out, end_s=end_s)
+            except NotMeasurableError:
+                analysis = json.loads((Path(out) / "analysis.json").read_text())
+            seconds = time.perf_counter() - start
+    finally:
+        for u in undo:
+            u()
+    n = split.frames
+    rest = seconds - split.pose - split.pelvis - split.report
+    return {"frames": n, "seconds": round(seconds, 3), "fps": round(n / seconds, 2),
+            "pose_s": round(split.pose, 3), "pelvis_s": round(split.pelvis, 3), "report_s": round(split.report, 3),
+            "rest_s": round(rest, 3), "pose_ms_per_frame": round(1000 * split.pose / n, 2),
+            "pelvis_ms_per_frame": round(1000 * split.pelvis / n, 2),
+            "cadence_spm": analysis.get("cadence_spm"), "view": (analysis.get("view") or {}).get("view")
+            if isinstance(analysis.get("view"), dict) else analysis.get("view")}
+
+
+def peak_rss(video: Path) -> dict[str, Any]:
+    """Peak RSS (MB) and wall time of ``gaitscan analyze VIDEO`` in a child process."""
+    with tempfile.TemporaryDirectory(prefix="gaitscan-bench-rss-") as out:
+        cmd = [sys.executable, "-m", "gaitscan.cli", "analyze", str(video), "--out", out]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace").strip().splitlines()[-3:] if proc.stderr else []
+        proc.stderr.close()
+        frames = None
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            frames = json.loads((Path(out) / "analysis.json").read_text())["source"]["frames"]
+    rec = {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "seconds": round(seconds, 1), "exit": proc.returncode,
+           "frames": frames}
+    if frames:
+        rec["fps_incl_startup"] = round(frames / seconds, 2)
+    if proc.returncode not in (0,):
+        rec["stderr_tail"] = err
+    return rec
+
+
+def batch_speedup(quick: bool) -> dict[str, Any]:
+    """videos/min with 2 local workers over 1, on bench_batch's synthetic folder."""
+    n, seconds = (4, 2.0) if quick else (6, 2.5)
+    with tempfile.TemporaryDirectory(prefix="gaitscan-bench-batch-") as tmp:
+        root = Path(tmp)
+        bench_batch.make_folder(root / "clinic", n, seconds, 640, 360)
+        print(f"{n} videos, 640×360, {seconds:g} s at 30 fps each")
+        one = bench_batch.timed("local, --jobs 1", n, folder=root / "clinic", out=root / "out1", jobs=1)
+        two = bench_batch.timed("local, --jobs 2", n, folder=root / "clinic", out=root / "out2", jobs=2)
+    return {"videos": n, "seconds_each": seconds, "videos_per_min_1": round(one, 2), "videos_per_min_2": round(two, 2),
+            "speedup": round(two / one, 3)}
+
+
+# --------------------------------------------------------------------------- driver
+def clips(quick: bool, skip: set[str]) -> list[tuple[str, Path, Optional[float]]]:
+    """(label, path, end_s) of every clip measured for fps."""
+    out = [("synthetic rear 1080p30", make_long.long_clip(6 if quick else 12), None)]
+    if "real" in skip:
+        return out
+    if not REAL_VIDEOS.is_dir():
+        print(f"(no real videos: {REAL_VIDEOS} is absent — skipped)")
+        return out
+    names = sorted(p for p in REAL_VIDEOS.glob("*.mp4"))
+    if quick:
+        names = [p for p in names if "rear" in p.name][:1] or names[:1]
+    limit = 4.0 if quick else 6.0
+    out += [(p.stem, p, limit) for p in names]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short clips (about a minute or two in all)")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--skip", default="", help="comma-separated parts to leave out: rss, batch, real, naive")
+    args = parser.parse_args()
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    res: dict[str, Any] = {"quick": args.quick, "command": " ".join([Path(sys.executable).name] + sys.argv)}
+    res["machine"] = machine()
+    m = res["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+          f"mediapipe {m['mediapipe']}, load average {m['loadavg_start']:.2f}")
+    if args.quick:
+        print("--quick: short clips (synthetic 6 s, real videos cut to 4 s (else 6 s), memory on 20 s vs 60 s)")
+
+    res["clips"] = []
+    for label, path, end_s in clips(args.quick, skip):
+        rec: dict[str, Any] = {"clip": label, "file": path.name, "end_s": end_s}
+        with section(f"{label} ({path.name}{'' if end_s is None else f', first {end_s:g} s'})", rec):
+            rec["model_only"] = model_only(path, max_frames=60 if args.quick else 100, end_s=end_s)
+            print(f"  model only   {rec['model_only']['fps']:6.1f} fps  ({rec['model_only']['ms_per_frame']:.1f} ms/frame, "
+                  f"{rec['model_only']['size']}, {rec['model_only']['frames']} frames)", flush=True)
+            e = rec["end_to_end"] = end_to_end(path, end_s=end_s)
+            print(f"  end to end   {e['fps']:6.1f} fps  ({e['frames']} frames in {e['seconds']:.1f} s: pose {e['pose_s']:.1f} s, "
+                  f"pelvis {e['pelvis_s']:.1f} s, report {e['report_s']:.1f} s, rest {e['rest_s']:.1f} s; "
+                  f"cadence {e['cadence_spm']})", flush=True)
+            if "naive" not in skip:
+                nv = rec["naive"] = run_naive(path, end_s=end_s)
+                nv["fps"] = round(nv["fps"], 2)
+                print(f"  naive        {nv['fps']:6.1f} fps  ({nv['frames']} frames in {nv['seconds']:.1f} s; "
+                      f"cadence {nv['cadence_spm']})", flush=True)
+        res["clips"].append(rec)
+    head = res["clips"][0]
+    res["model_only_fps"] = head["model_only"]["fps"]
+    res["end_to_end_fps"] = head["end_to_end"]["fps"]
+    res["naive_fps"] = head.get("naive", {}).get("fps")
+
+    if "rss" not in skip:
+        short_s, long_s = (20, 60) if args.quick else (60, 600)
+        for key, secs in (("short", short_s), ("long", long_s)):
+            rec = {"clip_s": secs}
+            clip = make_long.long_clip(secs)
+            with section(f"peak RSS, gaitscan analyze on a {secs} s 1920×1080 30 fps clip", rec):
+                rec.update(peak_rss(clip))
+            print(f"  {rec}", flush=True)
+            res[f"rss_{key}"] = rec
+            res[f"peak_rss_mb_{key}"] = rec["peak_rss_mb"]
+    if "batch" not in skip:
+        rec = {}
+        with section("batch: 1 vs 2 local workers", rec):
+            rec.update(batch_speedup(args.quick))
+        res["batch"] = rec
+        res["batch_speedup_2_workers"] = rec["speedup"]
+    res["machine"]["loadavg_end"] = load()
+
+    res["targets"] = targets(res)
+    print("\n== summary")
+    for k in ("model_only_fps", "end_to_end_fps", "naive_fps", "peak_rss_mb_short", "peak_rss_mb_long",
+              "batch_speedup_2_workers"):
+        print(f"  {k:<26} {res.get(k)}")
+    for name, (ok, text) in res["targets"].items():
+        print(f"  {'met ' if ok else 'MISS' if ok is not None else 'n/a '} {name}: {text}")
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1) + "\n")
+        print(f"wrote {args.json}")
+
+
+def targets(r: dict[str, Any]) -> dict[str, tuple[Optional[bool], str]]:
+    def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+        return None if a is None or b in (None, 0) else a / b
+
+    out: dict[str, tuple[Optional[bool], str]] = {}
+    x = ratio(r.get("end_to_end_fps"), r.get("model_only_fps"))
+    out["end_to_end >= 0.9 x model_only"] = (None if x is None else x >= 0.9, "n/a" if x is None else f"{x:.2f}×")
+    x = ratio(r.get("end_to_end_fps"), r.get("naive_fps"))
+    out["end_to_end >= 1.3 x naive"] = (None if x is None else x >= 1.3, "n/a" if x is None else f"{x:.2f}×")
+    e = r.get("end_to_end_fps")
+    out["1080p30 faster than real time"] = (None if e is None else e >= 30.0, "n/a" if e is None else f"{e:.1f} fps vs 30")
+    x = ratio(r.get("peak_rss_mb_long"), r.get("peak_rss_mb_short"))
+    out["peak_rss_long <= 1.2 x short"] = (None if x is None else x <= 1.2, "n/a" if x is None else f"{x:.2f}×")
+    b = r.get("batch_speedup_2_workers")
+    out["batch speed-up >= 1.7"] = (None if b is None else b >= 1.7, "n/a" if b is None else f"{b:.2f}×")
+    return out
+
+
+if __name__ == "__main__":
+    main()
