@@ -102,3 +102,16 @@ def test_landmark_obliquity_is_in_pixels_not_normalised():
     series = build(Gait(drop_deg=(10.0, 10.0), width=1920, height=480))[0]
     obl = landmark_obliquity(series, "rear").deg
     assert np.nanmax(obl) == pytest.approx(10.0, abs=0.01)
+
+
+def test_side_view_metrics_on_the_ideal_runner():
+    series, truth = ideal_pose_series(RunnerParams(knee_contact_deg=20, trunk_forward_deg=6), Camera(view="side"),
+                                      fps=60, duration_s=6)
+    a = analyse_series(series)
+    for side in ("left", "right"):
+        s = a["summary"][side]
+        assert s["trunk_forward_lean_deg"]["mean"] == pytest.approx(6.0, abs=1.0)
+        assert s["knee_flexion_contact_deg"]["mean"] == pytest.approx(20.0, abs=6.0)   # 2D projection, ±1 frame
+        assert 0.0 < s["overstride_legl"]["mean"] < 0.5                                  # heel lands ahead of the hip
+        true_stance = np.mean([t["toe_off_t_exact"] - t["contact_t_exact"] for t in truth["steps"]])
+        assert s["stance_time_s"]["mean"] == pytest.approx(true_stance, abs=2.5 / 60)
