@@ -65,6 +65,48 @@ def _badge(P: list, centre: np.ndarray, axes: np.ndarray, radii, u, size, up: np
     P.append(ellipsoid(p, _frame(n, up), (0.006, size[1], size[0]), part))
 
 
+#: skin-marker sites: name -> (direction on the carrying ellipsoid in its unit-sphere coordinates)
+#: PSIS: on the pelvis ellipsoid (rows: pelvis-right, forward, pelvis-up), behind and above the
+#: hip joint centres, 10 cm apart for a 1.75 m runner; heels: on the shoe (rows: heel→toe, sole-up,
+#: side), the back of the heel counter, 3 cm above the sole.
+_MARKER_U = {"psis_l": (-0.275, -0.78, 0.56), "psis_r": (0.275, -0.78, 0.56),
+             "heel_l": (-1.0, -0.15, 0.0), "heel_r": (-1.0, -0.15, 0.0)}
+MARKER_THICKNESS_M = 0.003   #: half thickness of a marker disc (it bulges this far off the surface)
+
+
+def _carriers(j: dict[str, np.ndarray], s: float) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The ellipsoids the markers sit on: name -> (centre, axes rows, radii m, up hint)."""
+    fwd_w = np.array([0.0, 1.0, 0.0])
+    pr = j["pelvis_right"]
+    up_p = _unit(np.cross(pr, fwd_w))
+    pel = np.stack([pr, fwd_w, up_p])
+    out = {}
+    for side in ("l", "r"):
+        out["psis_" + side] = (j["pelvis"] + up_p * 0.045 * s - fwd_w * 0.01 * s, pel, np.array((0.175, 0.115, 0.12)) * s, up_p)
+        heel, toe = j["heel_" + side], j["toe_" + side]
+        along = toe - heel
+        sole_up = _unit(np.cross(np.cross(along, np.array([0.0, 0.0, 1.0])), along)) * -1.0
+        if sole_up[2] < 0:
+            sole_up = -sole_up
+        out["heel_" + side] = (heel + 0.5 * along + sole_up * 0.04 * s, _frame(along, sole_up),
+                               np.array((np.linalg.norm(along) * 0.56, 0.045 * s, 0.05 * s)), sole_up)
+    return out
+
+
+def marker_sites(j: dict[str, np.ndarray], height_m: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """World point and outward normal of each skin marker's centre (``psis_l/_r``, ``heel_l/_r``) for
+    one frame of joints ``j``; the visible centre of the disc is ``point + MARKER_THICKNESS_M * normal``."""
+    s = height_m / 1.75
+    return {k: _on_surface(c, ax, r, _MARKER_U[k]) for k, (c, ax, r, _up) in _carriers(j, s).items()}
+
+
+def _markers(P: list, j: dict[str, np.ndarray], s: float, app: Appearance) -> None:
+    rad = app.marker_diameter_m / 2
+    for k, (c, ax, r, up) in _carriers(j, s).items():
+        p, n = _on_surface(c, ax, r, _MARKER_U[k])
+        P.append(ellipsoid(p, _frame(n, up), (MARKER_THICKNESS_M, rad, rad), "marker"))
+
+
 def build_figure(j: dict[str, np.ndarray], height_m: float, app: Appearance = Appearance()) -> list:
     """Primitives of the runner for one frame; ``j`` maps joint names to (3,) world points/vectors
     (one frame of :meth:`gaitscan.synth.kinematics.Runner.joints`, lifted onto the belt);
@@ -112,6 +154,8 @@ def build_figure(j: dict[str, np.ndarray], height_m: float, app: Appearance = Ap
         c = heel + 0.5 * along + sole_up * 0.04 * s
         el(c, _frame(along, sole_up), (np.linalg.norm(along) * 0.56 / s, 0.045, 0.05), "shoe")
         el(ankle, np.eye(3), (0.042, 0.042, 0.042), "shoe")   # shoe collar
+    if app.markers:
+        _markers(P, j, s, app)
     # --- trunk (shirt): follows the trunk
     up, right = j["trunk_up"], j["trunk_right"]
     tr = _frame(right, up)                               # rows: right, up, forward-ish
@@ -152,4 +196,4 @@ def part_colours(app: Appearance) -> dict[str, tuple[int, int, int]]:
     """Colour (RGB) of every part name used by :func:`build_figure`."""
     return {"skin": app.skin, "hair": app.hair, "shirt": app.shirt, "shorts": app.shorts,
             "shoe": app.shoes, "eye": (35, 30, 30), "lips": (150, 80, 75), "logo": app.logo_colour,
-            "pattern": app.pattern}
+            "pattern": app.pattern, "marker": app.marker_colour}

@@ -59,6 +59,9 @@ class Appearance:
     - ``shirt_style``: ``fitted`` (default, hem above the waistband), ``hang_left``/``hang_right``
       (a loose shirt tail over that hip, moving with the trunk) or ``long`` (covers the pelvis
       down to mid-thigh — the pelvis is not visible).
+    - ``markers``: ``True`` sticks round ``marker_colour`` skin markers (``marker_diameter_m``
+      across) over both posterior superior iliac spines (on the pelvis: they move exactly with
+      its obliquity) and on both heel counters (issue 11; :func:`gaitscan.synth.figure.marker_sites`).
     """
 
     skin: RGB = (214, 168, 132)
@@ -73,8 +76,13 @@ class Appearance:
     logo: str = "none"
     logo_colour: RGB = (230, 60, 40)
     shirt_style: str = "fitted"
+    markers: bool = False
+    marker_colour: RGB = (60, 255, 40)   #: fluorescent green, gaitscan's documented default
+    marker_diameter_m: float = 0.025
 
     def __post_init__(self) -> None:
+        if not 0.005 <= self.marker_diameter_m <= 0.08:
+            raise ValueError(f"Appearance.marker_diameter_m={self.marker_diameter_m!r}: allowed 0.005..0.08")
         for name, allowed in (("shorts_style", SHORTS_STYLES), ("shirt_style", SHIRT_STYLES), ("logo", SIDES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"Appearance.{name}={getattr(self, name)!r}: allowed {', '.join(allowed)}")

@@ -19,6 +19,9 @@ seconds from the first frame, pixels in the image frame of :mod:`gaitscan.synth.
                              hip_l, hip_r (hip joint centres), pelvis (their midpoint),
                              knee_*, ankle_*, heel_* (back of the sole), toe_* (toe tip),
                              shoulder_*, elbow_*, wrist_*, nose
+      markers_px             only with Appearance.markers: {psis_l, psis_r, heel_l, heel_r:
+                             [[x, y], ...]} projected centres of the skin markers' visible
+                             faces (occlusion not considered)
     steps:        one entry per stance whose contact and toe-off both fall inside the clip
       index, stance ("left" | "right")
       contact_t_exact, toe_off_t_exact     continuous event times
@@ -42,6 +45,8 @@ seconds from the first frame, pixels in the image frame of :mod:`gaitscan.synth.
                                            (heel x − pelvis x toward the stance hip, over the
                                            projected hip-centre distance); null if hips overlap
       trunk_lean_deg                       lateral trunk lean toward the stance side at midstance
+      pelvic_drop_markers_2d_deg           only with markers: angle of the projected PSIS-marker
+                                           line at midstance, + = swing side lower (as 2d_deg)
 """
 from __future__ import annotations
 
@@ -51,6 +56,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .camera import Camera
+from .figure import MARKER_THICKNESS_M, marker_sites
 from .kinematics import Runner
 from .params import RunnerParams
 
@@ -140,9 +146,25 @@ def _steps(sim: Simulation) -> list[dict[str, Any]]:
             "foot_offset_2d_hipw": _r(off2),
             "trunk_lean_deg": _r(st.lean_deg),
         })
+        if sim.params.appearance.markers:
+            mk = _marker_world(sim, m)
+            s_m, w_m = (mk["psis_l"], mk["psis_r"]) if st.side == "left" else (mk["psis_r"], mk["psis_l"])
+            out[-1]["pelvic_drop_markers_2d_deg"] = _r(_drop_2d(cam, s_m, w_m))
         if o >= n - 1:
             out.pop()   # toe-off frame must be inside the clip
     return out
+
+
+def _marker_world(sim: Simulation, i: int) -> dict[str, np.ndarray]:
+    """World centres of the skin markers' visible faces at frame ``i``."""
+    sites = marker_sites({k: v[i] for k, v in sim.joints.items()}, sim.params.height_m)
+    return {k: p + MARKER_THICKNESS_M * n for k, (p, n) in sites.items()}
+
+
+def markers_px(sim: Simulation) -> dict[str, list]:
+    """Projected marker centres per frame: {name: [[x, y], ...]} (only meaningful with markers)."""
+    world = [_marker_world(sim, i) for i in range(len(sim.t))]
+    return {k: np.round(sim.camera.project(np.stack([w[k] for w in world])), 2).tolist() for k in world[0]}
 
 
 def build_truth(sim: Simulation, video_name: Optional[str] = None) -> dict[str, Any]:
@@ -152,16 +174,19 @@ def build_truth(sim: Simulation, video_name: Optional[str] = None) -> dict[str, 
     steps = _steps(sim)
     times = [s["step_time_s"] for s in steps if s["step_time_s"] is not None]
     px = {k: np.round(cam.project(j[k]), 2).tolist() for k in FRAME_POINTS}
+    frames: dict[str, Any] = {
+        "t": np.round(sim.t, 6).tolist(), "stance": stance,
+        "pelvic_obliquity_deg": np.round(np.degrees(j["right_down"]), 3).tolist(),
+        "px": px,
+    }
+    if sim.params.appearance.markers:
+        frames["markers_px"] = markers_px(sim)
     return {
         "schema": SCHEMA, "video": video_name, "fps": sim.fps, "n_frames": len(sim.t),
         "duration_s": _r(len(sim.t) / sim.fps, 6), "width": cam.width, "height": cam.height,
         "params": sim.params.to_dict(), "camera": cam.to_dict(), "body": asdict(sim.runner.body),
         "hip_width_m": sim.runner.body.hip_width,
         "cadence_spm": _r(60.0 / float(np.mean(times))) if times else None,
-        "frames": {
-            "t": np.round(sim.t, 6).tolist(), "stance": stance,
-            "pelvic_obliquity_deg": np.round(np.degrees(j["right_down"]), 3).tolist(),
-            "px": px,
-        },
+        "frames": frames,
         "steps": steps,
     }
