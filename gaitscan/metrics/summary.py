@@ -74,6 +74,7 @@ def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, A
     last), cadence = 60 / slope, and the CI maps the slope's t-interval through 60 / x.
     """
     t = np.sort(np.asarray(contact_t, float))
+    t = t[np.isfinite(t)]  # an unknown time is not a contact at time NaN
     if t.size < min_contacts:
         return {"cadence_spm": None, "cadence_ci95": None, "n_steps": max(0, int(t.size) - 1),
                 "reason": f"fewer than {min_contacts} contacts found ({t.size})"}
@@ -83,6 +84,9 @@ def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, A
     if typical.size == 0:  # no interval near the median (e.g. contacts in close pairs): use them all
         typical = dt
     P = float(typical.mean())
+    if not P > 0:  # every contact at the same instant: no step time to measure
+        return {"cadence_spm": None, "cadence_ci95": None, "n_steps": 0,
+                "reason": f"the {t.size} contact times do not advance"}
     kept, index = [t[0]], [0]
     for x in t[1:]:
         gap = x - kept[-1]
