@@ -1,0 +1,159 @@
+"""Marker-based metrics with the 2D literature's definitions, beside the markerless ones.
+
+* **pelvic drop (markers)**: the angle of the line through the two PSIS markers against the
+  horizontal (camera roll removed), at midstance and its peak between initial contact and toe-off,
+  positive when the swing side is lower, keyed by stance side — the same sign and frames as
+  ``pelvic_drop_deg`` (Dingenen 2018, Souza 2016; ``../shared/EVIDENCE.md`` §1).
+* **landing offset (markers)**: the landing heel marker's x at initial contact minus the PSIS-marker
+  midpoint's x, toward the stance side, in hip widths (the clip's median hip-landmark distance, the
+  unit of ``foot_offset_hipw``) and in cm with the runner's height; ≤ 0 = crossover.
+* **step width (markers)**: |x| distance between this contact's heel marker and the previous
+  contact's (other foot), hip widths / cm (Wang 2024).
+
+The landing heel marker is the lowest heel-box marker in the contact frame (the other foot is in
+the air or leaving). A value whose frame was rejected by the tracker is None with the reason —
+never interpolated. :func:`add_markers` writes everything into an analysis dict
+(``docs/analysis-schema.md``, "markers").
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from ..metrics.analysis import jsonable
+from ..metrics.pelvis import drops, image_to_runner
+from ..metrics.summary import describe
+from ..metrics.view import side_sign
+from ..pose.series import PoseSeries
+from ..pose.video import iter_frames
+from .agreement import agreement
+from .track import MarkerTrack, MarkerTracker
+
+PathLike = Union[str, Path]
+#: per-step marker values and their per-side summaries
+STEP_KEYS = ("pelvic_drop_markers_deg", "pelvic_drop_markers_peak_deg", "foot_offset_markers_hipw",
+             "foot_offset_markers_cm", "step_width_markers_hipw", "step_width_markers_cm")
+#: a stance's peak needs at least this fraction of its frames measured
+_PEAK_MIN_FRACTION = 0.8
+
+
+def track_video(video: PathLike, series: PoseSeries, *, color: Optional[str] = None, start_s: Optional[float] = None,
+                end_s: Optional[float] = None, stride: int = 1) -> MarkerTrack:
+    """Track the markers in ``video`` for every row of ``series`` (made from it with the same
+    ``start_s``/``end_s``/``stride``; frames paired with rows by timestamp, the file's clock)."""
+    tracker = MarkerTracker(color)
+    T = len(series)
+    half = 0.5 * float(np.median(np.diff(series.t))) if T > 1 else np.inf
+    done = 0
+    with iter_frames(video, start_s=start_s, end_s=end_s, stride=stride) as frames:
+        for frame in frames:
+            if done >= T:
+                break
+            i = int(np.argmin(np.abs(series.t - frame.t)))
+            if abs(series.t[i] - frame.t) > half or i < done:
+                continue
+            while done < i:
+                tracker.update(None, series.xy[done])
+                done += 1
+            tracker.update(frame.rgb, series.xy[i])
+            done += 1
+    while done < T:
+        tracker.update(None, series.xy[done])
+        done += 1
+    return tracker.result()
+
+
+def marker_obliquity(track: MarkerTrack, view: str, camera_roll_deg: float = 0.0) -> np.ndarray:
+    """(T,) runner-frame obliquity of the PSIS-marker line (deg, + = right PSIS lower), NaN where rejected."""
+    d = track.psis[:, 1] - track.psis[:, 0]
+    return image_to_runner(np.degrees(np.arctan2(d[:, 1], d[:, 0])), view, camera_roll_deg)
+
+
+def _landing_heel(track: MarkerTrack, c: int) -> Optional[np.ndarray]:
+    h = track.heels[c] if 0 <= c < len(track.heels) else np.zeros((0, 2))
+    return None if len(h) == 0 else h[int(np.argmax(h[:, 1]))]
+
+
+def step_values(step: dict[str, Any], track: MarkerTrack, obl: np.ndarray, view: str, prev_heel: Optional[np.ndarray],
+                cm_per_px: Optional[float]) -> tuple[dict[str, Optional[float]], dict[str, str], Optional[np.ndarray]]:
+    """Marker values of one analysis step, the reasons for the missing ones, and its landing heel marker."""
+    c, m, o = step["contact_frame"], step["midstance_frame"], step["toe_off_frame"]
+    vals: dict[str, Optional[float]] = {k: None for k in STEP_KEYS}
+    why: dict[str, str] = {}
+    at_mid, peak = drops(obl, step["stance"], c, m, o)
+    vals["pelvic_drop_markers_deg"] = at_mid
+    if at_mid is None:
+        why["pelvic_drop_markers_deg"] = f"PSIS markers not measured at midstance ({track.status[m]})"
+    seg = obl[c:o + 1]
+    if np.isfinite(seg).mean() >= _PEAK_MIN_FRACTION:
+        vals["pelvic_drop_markers_peak_deg"] = peak
+    else:
+        rej = sorted({s for s in track.status[c:o + 1] if s != "ok"})
+        why["pelvic_drop_markers_peak_deg"] = (f"PSIS markers measured in {np.isfinite(seg).sum()} of {seg.size} stance "
+                                               f"frames ({', '.join(rej)})")
+    heel = _landing_heel(track, c)
+    hw = track.hip_width_px
+    mid = track.psis[c].mean(axis=0)
+    if heel is None:
+        why["foot_offset_markers_hipw"] = "no heel marker seen at initial contact"
+    elif not np.isfinite(mid).all():
+        why["foot_offset_markers_hipw"] = f"PSIS markers not measured at initial contact ({track.status[c]})"
+    else:
+        dx = side_sign(view)[step["stance"]] * (heel[0] - mid[0])
+        vals["foot_offset_markers_hipw"] = dx / hw
+        vals["foot_offset_markers_cm"] = None if cm_per_px is None else dx * cm_per_px
+    if heel is not None and prev_heel is not None:
+        vals["step_width_markers_hipw"] = abs(heel[0] - prev_heel[0]) / hw
+        vals["step_width_markers_cm"] = None if cm_per_px is None else abs(heel[0] - prev_heel[0]) * cm_per_px
+    else:
+        why["step_width_markers_hipw"] = "heel marker not seen at this or the previous contact"
+    return vals, why, heel
+
+
+def add_markers(analysis: dict[str, Any], track: MarkerTrack) -> dict[str, Any]:
+    """A copy of ``analysis`` with the marker values per step, their per-side summaries under
+    ``summary.<side>``, the ``markers`` section (counts of rejected frames by reason) and the
+    markerless-vs-marker ``agreement`` (:func:`gaitscan.markers.agreement.agreement`)."""
+    out = dict(analysis)
+    out["steps"] = [dict(s, not_measurable=dict(s.get("not_measurable") or {})) for s in analysis["steps"]]
+    out["summary"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in analysis["summary"].items()}
+    out["not_measurable"] = dict(analysis.get("not_measurable") or {})
+    T = len(track.status)
+    rejected = track.rejected()
+    section: dict[str, Any] = {
+        "found": track.reason is None, "color": track.color, "message": track.reason,
+        "frames": T, "frames_measured": T - sum(rejected.values()), "rejected_frames": rejected,
+        "marker_diameter_px": track.diameter_px, "hip_width_px": track.hip_width_px,
+        "method": "PSIS-marker line at midstance / peak in stance; heel marker at initial contact",
+    }
+    if track.reason is not None or analysis["view"] not in ("rear", "front"):
+        why = track.reason or "markers need a rear or front view"
+        section.update(found=False, message=why)
+        out["not_measurable"]["pelvic_drop_markers_deg"] = why
+        for s in out["steps"]:
+            s.update({k: None for k in STEP_KEYS})
+        out["markers"] = section
+        return jsonable(out)
+    obl = marker_obliquity(track, analysis["view"], float(analysis.get("camera_roll_deg") or 0.0))
+    cm = (analysis.get("scale") or {}).get("cm_per_px")
+    prev: Optional[tuple[str, Optional[np.ndarray]]] = None
+    for s in out["steps"]:
+        vals, why, heel = step_values(s, track, obl, analysis["view"],
+                                      prev[1] if prev is not None and prev[0] != s["stance"] else None, cm)
+        s.update({k: (None if v is None else round(float(v), 4)) for k, v in vals.items()})
+        s["not_measurable"].update(why)
+        prev = (s["stance"], heel)
+    for side in ("left", "right"):
+        mine = [s for s in out["steps"] if s["stance"] == side]
+        summ = dict(out["summary"].get(side) or {})
+        for k in STEP_KEYS:
+            summ[k] = describe([s[k] for s in mine])
+        out["summary"][side] = summ
+    section["steps_measured"] = sum(s["pelvic_drop_markers_deg"] is not None for s in out["steps"])
+    section["steps_not_measured"] = {str(s["index"]): s["not_measurable"]["pelvic_drop_markers_deg"]
+                                     for s in out["steps"] if s["pelvic_drop_markers_deg"] is None}
+    out["markers"] = section
+    out["agreement"] = agreement([(s["stance"], s.get("pelvic_drop_deg"), s["pelvic_drop_markers_deg"]) for s in out["steps"]])
+    return jsonable(out)
