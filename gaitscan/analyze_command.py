@@ -51,8 +51,13 @@ def summary_table(analysis: dict[str, Any]):
 @click.option("--end", "end_s", type=float, default=None, help="End time in seconds.")
 @click.option("--stride", type=click.IntRange(min=1), default=1, help="Analyse every n-th frame.")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@click.option("--markers", is_flag=True,
+              help="Also track skin markers over the PSIS and heel counters (docs/capture-guide.md).")
+@click.option("--marker-color", default=None, metavar="NAME|H,S,V",
+              help="Marker colour: green (default), magenta, orange, yellow, blue, or H,S,V (0-360, 0-100, 0-100).")
 def command(source: Path, out_dir: Optional[Path], height_cm: Optional[float], camera_roll_deg: Optional[float],
-            model: Optional[Path], start_s: Optional[float], end_s: Optional[float], stride: int, no_report: bool) -> None:
+            model: Optional[Path], start_s: Optional[float], end_s: Optional[float], stride: int, no_report: bool,
+            markers: bool = False, marker_color: Optional[str] = None) -> None:
     """Analyse a treadmill video (or a saved pose .npz): gait events, pelvic drop, crossover, cadence.
 
     Writes analysis.json, steps.csv and pose.npz (and report.html) into the output folder.
@@ -64,8 +69,14 @@ def command(source: Path, out_dir: Optional[Path], height_cm: Optional[float], c
     console = Console()
     out = out_dir if out_dir is not None else default_out_dir(source)
     analysis = analyze(source, out_dir=out, height_cm=height_cm, camera_roll_deg=camera_roll_deg, model=model,
-                       start_s=start_s, end_s=end_s, stride=stride, progress=True, write_report=not no_report)
+                       start_s=start_s, end_s=end_s, stride=stride, progress=True, write_report=not no_report,
+                       markers=markers, marker_color=marker_color)
     console.print(summary_table(analysis))
+    if markers:
+        from .markers.metrics import terminal_lines
+
+        for line in terminal_lines(analysis):
+            console.print(line)
     for check in analysis["quality"]["checks"]:
         if not check["ok"]:
             console.print(f"[yellow]warning[/yellow] ({check['id']}): {check['message']}")

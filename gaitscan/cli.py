@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "compare": "gaitscan.report.command:compare_command",
     "live": "gaitscan.live.command:command",
     "batch": "gaitscan.batch.command:command",
+    "agreement": "gaitscan.markers.command:command",
 }
 
 

@@ -73,7 +73,8 @@ def default_out_dir(source: Union[PathLike, PoseSeries]) -> Path:
 def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] = None, height_cm: Optional[float] = None,
             camera_roll_deg: Optional[float] = None, model: Optional[PathLike] = None, start_s: Optional[float] = None,
             end_s: Optional[float] = None, stride: int = 1, progress: bool = False, write_report: bool = True,
-            video: Optional[PathLike] = None) -> dict:
+            video: Optional[PathLike] = None,
+            markers: bool = False, marker_color: Optional[str] = None) -> dict:
     """Analyse one run and write its outputs; return the ``gaitscan.analysis/1`` dict.
 
     ``source``: a video path, a saved PoseSeries (``.npz``) or a :class:`PoseSeries`.
@@ -84,6 +85,8 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     ``video``: the video a PoseSeries or ``.npz`` source was made from (live recordings), so the
     report can show its midstance keyframes and pelvic drop is measured from the pelvis in the
     image (:mod:`gaitscan.pelvis`; without a video, from the hip landmarks, with the reason).
+    ``markers``: also track the skin markers of colour ``marker_color`` (a name or "H,S,V";
+    default green) and add the marker values beside the markerless ones (:mod:`gaitscan.markers`).
     Raises :class:`~gaitscan.errors.InputError` for unreadable input and, after writing
     ``analysis.json`` saying why, :class:`~gaitscan.errors.NotMeasurableError` when nothing at
     all could be measured (no runner, no step).
@@ -102,6 +105,10 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     else:
         pelvis = no_video_estimator("no video given with the pose series: the pelvis image method needs the frames")
     analysis = analyse_series(series, height_cm=height_cm, camera_roll_deg=camera_roll_deg, pelvis_estimator=pelvis)
+    if markers:  # issue 11: the clinic's skin markers, beside the markerless values
+        from .markers.metrics import measure
+        analysis = measure(analysis, series, video if from_pose else Path(source), color=marker_color,
+                           **({} if from_pose else {"start_s": start_s, "end_s": end_s, "stride": stride}))
     out = Path(out_dir) if out_dir is not None else default_out_dir(source)
     if not (isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".npz"
             and Path(source).resolve() == (out / "pose.npz").resolve()):

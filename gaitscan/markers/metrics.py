@@ -157,3 +157,38 @@ def add_markers(analysis: dict[str, Any], track: MarkerTrack) -> dict[str, Any]:
     out["markers"] = section
     out["agreement"] = agreement([(s["stance"], s.get("pelvic_drop_deg"), s["pelvic_drop_markers_deg"]) for s in out["steps"]])
     return jsonable(out)
+
+
+def measure(analysis: dict[str, Any], series: PoseSeries, video: Optional[PathLike], *, color: Optional[str] = None,
+            start_s: Optional[float] = None, end_s: Optional[float] = None, stride: int = 1) -> dict[str, Any]:
+    """``analysis`` with the marker values added (:func:`add_markers`) from ``video``, the clip
+    ``series`` (file clock) was made from; without a video, the ``markers`` section says so."""
+    if video is None:
+        why = "no markers found: no video given with the pose series (markers are found in the frames)"
+        track = MarkerTrack(np.full((len(series), 2, 2), np.nan), ["no frame"] * len(series),
+                            [np.zeros((0, 2))] * len(series), float("nan"), float("nan"), why, color or "default")
+    else:
+        track = track_video(video, series, color=color, start_s=start_s, end_s=end_s, stride=stride)
+    return add_markers(analysis, track)
+
+
+def terminal_lines(analysis: dict[str, Any]) -> list[str]:
+    """What ``gaitscan analyze --markers`` prints about the markers (rich markup)."""
+    mk = analysis.get("markers")
+    if mk is None:
+        return []
+    if not mk["found"]:
+        return [f"[yellow]markers[/yellow]: {mk['message']}; the markerless analysis is unaffected"]
+    lines = []
+    for side in ("left", "right"):
+        s = analysis["summary"][side].get("pelvic_drop_markers_deg") or {}
+        val = "—" if s.get("mean") is None else f"{s['mean']:.1f}° (95% CI {s['ci95'][0]:.1f}…{s['ci95'][1]:.1f}, n={s['n']})"
+        lines.append(f"pelvic drop (markers), {side} stance: {val}")
+    a = (analysis.get("agreement") or {}).get("all") or {}
+    if a.get("mean_diff") is not None:
+        lines.append(f"markerless − marker: {a['mean_diff']:+.2f}° (SD {a['sd_diff']:.2f}°, limits of agreement "
+                     f"{a['loa'][0]:+.2f}…{a['loa'][1]:+.2f}°, n={a['n']})")
+    rej = mk["rejected_frames"]
+    lines.append(f"marker frames measured {mk['frames_measured']}/{mk['frames']}"
+                 + (" (rejected: " + ", ".join(f"{k} {v}" for k, v in sorted(rej.items())) + ")" if rej else ""))
+    return lines

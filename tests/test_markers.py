@@ -1,0 +1,150 @@
+"""Marker mode (issue 11): synthetic runner with skin markers, tracker, metrics, agreement.
+
+The renders are short (2.5 s, 30 fps) and the pose series is the ideal projection of the true
+joints (no pose model), so the tracker itself is what is measured here; through the model see
+``benchmarks/validate_markers.py``.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from gaitscan.errors import InputError
+from gaitscan.markers.agreement import agreement, bland_altman
+from gaitscan.markers.detect import parse_color
+from gaitscan.markers.metrics import add_markers, measure, terminal_lines, track_video
+from gaitscan.pose.video import iter_frames
+from gaitscan.synth.camera import Camera
+from gaitscan.synth.ideal import ideal_pose_series
+from gaitscan.synth.params import Appearance, RunnerParams
+from gaitscan.synth.render import render_video
+from gaitscan.videowriter import open_writer
+
+FPS, DUR = 30.0, 2.5
+GREEN = (60, 255, 40)
+
+
+def _render(tmp_path_factory, name, **app):
+    params = RunnerParams(drop_left_deg=8.0, drop_right_deg=2.0, seed=3, appearance=Appearance(**app))
+    cam = Camera()
+    video = tmp_path_factory.mktemp(name) / f"{name}.mp4"
+    truth = render_video(params, cam, fps=FPS, duration_s=DUR, out=video)
+    series, _ = ideal_pose_series(params, cam, fps=FPS, duration_s=DUR)
+    return video, series, truth
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    return _render(tmp_path_factory, "markers", markers=True)
+
+
+def _analysis(truth: dict) -> dict:
+    """A minimal analysis dict with the truth's stances (so only the marker side is under test)."""
+    steps = [{"index": i, "stance": s["stance"], "contact_frame": s["contact_frame"],
+              "midstance_frame": s["midstance_frame"], "toe_off_frame": s["toe_off_frame"],
+              "pelvic_drop_deg": s["pelvic_drop_2d_deg"] + 0.5, "not_measurable": {}}
+             for i, s in enumerate(truth["steps"])]
+    return {"view": "rear", "camera_roll_deg": None, "scale": {"cm_per_px": None}, "steps": steps,
+            "summary": {"left": {}, "right": {}, "asymmetry": {}}, "not_measurable": {}}
+
+
+def _angle_errors(track, truth) -> np.ndarray:
+    mp = truth["frames"]["markers_px"]
+    true = np.stack([np.array(mp["psis_l"]), np.array(mp["psis_r"])], axis=1)
+    d, dt = track.psis[:, 1] - track.psis[:, 0], true[:, 1] - true[:, 0]
+    return np.degrees(np.arctan2(d[:, 1], d[:, 0]) - np.arctan2(dt[:, 1], dt[:, 0]))
+
+
+def test_truth_has_marker_centres_only_with_markers():
+    from gaitscan.synth.truth import build_truth, simulate
+
+    on = build_truth(simulate(RunnerParams(appearance=Appearance(markers=True)), Camera(), fps=30, duration_s=1.5))
+    off = build_truth(simulate(RunnerParams(), Camera(), fps=30, duration_s=1.5))
+    assert "markers_px" not in off["frames"] and "pelvic_drop_markers_2d_deg" not in off["steps"][0]
+    psis = np.array(on["frames"]["markers_px"]["psis_r"]) - np.array(on["frames"]["markers_px"]["psis_l"])
+    # from behind the right PSIS is image-right of the left, about 0.55 hip widths apart
+    hip = np.array(on["frames"]["px"]["hip_r"]) - np.array(on["frames"]["px"]["hip_l"])
+    assert np.all(psis[:, 0] > 0) and 0.45 < np.median(psis[:, 0] / hip[:, 0]) < 0.65
+
+
+def test_parse_color_names_and_hsv():
+    assert parse_color(None).name == "green" and parse_color("Magenta").hue_deg == 315
+    c = parse_color("200,80,90")
+    assert c.hue_deg == 200 and abs(c.s_min - 0.48) < 1e-9
+    with pytest.raises(InputError, match="marker-color"):
+        parse_color("teal-ish")
+    with pytest.raises(InputError, match="too grey"):
+        parse_color("0,10,80")
+
+
+def test_bland_altman_statistics():
+    ba = bland_altman([1.0, 2.0, 3.0, 4.0], [0.5, 1.5, 2.0, 3.5])   # differences .5 .5 1 .5
+    assert ba["mean_diff"] == 0.625 and ba["sd_diff"] == 0.25 and ba["loa"] == [0.135, 1.115]
+    ag = agreement([("left", 5.0, 4.0), ("right", 1.0, None), ("right", 2.0, 2.5)])
+    assert ag["all"]["n"] == 2 and ag["left"]["n"] == 1 and ag["left"]["mean_diff"] is None
+
+
+@pytest.mark.slow
+def test_tracker_error_bounds_on_a_marker_render(plain):
+    video, series, truth = plain
+    track = track_video(video, series)
+    assert track.reason is None
+    ok = np.array([s == "ok" for s in track.status])
+    assert ok.mean() >= 0.9, track.rejected()
+    err = _angle_errors(track, truth)[ok]
+    # measured: mean +0.08°, SD 0.36°, max 1.07° per frame (4 s render, through BlazePose)
+    assert abs(err.mean()) < 0.3 and err.std() < 0.6 and np.abs(err).max() < 1.6
+    out = add_markers(_analysis(truth), track)
+    for st, tr in zip(out["steps"], truth["steps"]):
+        assert st["pelvic_drop_markers_deg"] == pytest.approx(tr["pelvic_drop_markers_2d_deg"], abs=1.2)
+    assert out["agreement"]["all"]["mean_diff"] == pytest.approx(0.5, abs=0.35)
+    assert out["markers"]["found"] and out["markers"]["steps_measured"] == len(truth["steps"])
+
+
+@pytest.mark.slow
+def test_a_logo_of_the_marker_colour_is_not_taken_for_a_marker(tmp_path_factory):
+    video, series, truth = _render(tmp_path_factory, "logo", markers=True, logo="left", logo_colour=GREEN)
+    track = track_video(video, series)
+    ok = np.array([s == "ok" for s in track.status])
+    assert ok.mean() >= 0.8, track.rejected()
+    assert np.abs(_angle_errors(track, truth)[ok]).max() < 1.6   # right answer, or the frame rejected
+
+
+@pytest.mark.slow
+def test_an_occluded_marker_is_rejected_and_its_step_not_measured(plain, tmp_path):
+    video, series, truth = plain
+    step = truth["steps"][2]
+    m = step["midstance_frame"]
+    hidden = range(m - 2, m + 3)
+    xy = np.array(truth["frames"]["markers_px"]["psis_r"])
+    out = tmp_path / "occluded.mp4"
+    with iter_frames(video) as frames, open_writer(out, FPS, 1280, 720) as w:
+        for f in frames:
+            rgb = f.rgb.copy()
+            if f.index in hidden:   # a hand over the right PSIS marker
+                x, y = (int(round(v)) for v in xy[f.index])
+                rgb[y - 9:y + 9, x - 9:x + 9] = (214, 168, 132)
+            w.write(rgb, f.t)
+    track = track_video(out, series)
+    assert all(track.status[i] == "lost" for i in hidden)
+    res = add_markers(_analysis(truth), track)
+    assert res["markers"]["rejected_frames"].get("lost", 0) >= len(hidden)
+    st = res["steps"][2]
+    assert st["pelvic_drop_markers_deg"] is None and "lost" in st["not_measurable"]["pelvic_drop_markers_deg"]
+    assert st["pelvic_drop_markers_peak_deg"] is None
+    assert res["steps"][1]["pelvic_drop_markers_deg"] is not None
+    assert "2" in res["markers"]["steps_not_measured"]
+
+
+@pytest.mark.slow
+def test_no_markers_found_on_a_render_without_markers(tmp_path_factory):
+    video, series, truth = _render(tmp_path_factory, "nomarkers")
+    res = measure(_analysis(truth), series, video)
+    assert res["markers"]["found"] is False and res["markers"]["message"].startswith("no markers found")
+    assert res["not_measurable"]["pelvic_drop_markers_deg"].startswith("no markers found")
+    assert all(s["pelvic_drop_markers_deg"] is None for s in res["steps"])
+    assert all(s["pelvic_drop_deg"] is not None for s in res["steps"])   # markerless values untouched
+    assert "no markers found" in terminal_lines(res)[0]
+    json.dumps(res, allow_nan=False)
