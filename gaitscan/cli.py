@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import signal
 import sys
 from typing import Optional, Sequence
 
@@ -66,6 +67,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         click.echo(f"gaitscan: {exc}", err=True)
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        # we are leaving: a second Ctrl-C during clean-up must not turn exit 130 into death by SIGINT
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         # click turns Ctrl-C into Abort; a command's KeyboardInterrupt may say what it finished
         said = str((exc.__cause__ or "") if isinstance(exc, click.exceptions.Abort) else exc).strip()
         click.echo(f"gaitscan: interrupted: {said}" if said else "gaitscan: interrupted", err=True)
