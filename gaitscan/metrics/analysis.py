@@ -49,11 +49,13 @@ def jsonable(x: Any) -> Any:
 
 
 def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, camera_roll_deg: Optional[float] = None,
-                   pelvis_method: str = "landmarks", pelvis_estimator: Optional[ObliquityEstimator] = None) -> dict[str, Any]:
+                   pelvis_method: str = "landmarks", pelvis_estimator: Optional[ObliquityEstimator] = None,
+                   camera_roll_source: Optional[str] = None) -> dict[str, Any]:
     """The full ``gaitscan.analysis/1`` dict for ``series`` (see ``docs/analysis-schema.md``).
 
     ``height_cm`` enables cm values; ``camera_roll_deg`` (deg, + when a level line's image-right
-    end is lower) corrects angles; ``pelvis_method`` names an estimator in
+    end is lower) corrects angles, ``camera_roll_source`` says where it came from (``given``,
+    ``scene``; default ``given`` when a roll is passed, else ``none``); ``pelvis_method`` names an estimator in
     :data:`gaitscan.metrics.pelvis.ESTIMATORS`; ``pelvis_estimator``, when given, is used instead
     (e.g. :func:`gaitscan.pelvis.image_obliquity_estimator` with the clip's video) — if it cannot
     measure the clip, the landmarks are used and its reason is recorded under
@@ -95,7 +97,9 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
     if view.view == "side":
         not_measurable["pelvic_drop_deg"] = "side view: pelvic drop and crossover need a rear or front view"
     missing = events.missing_fraction if events is not None else 1.0
-    quality = quality_checks(series, view, camera_roll_deg=camera_roll_deg, missing_fraction=missing)
+    roll_source = camera_roll_source or ("given" if camera_roll_deg is not None else "none")
+    quality = quality_checks(series, view, camera_roll_deg=camera_roll_deg, missing_fraction=missing,
+                             camera_roll_source=roll_source)
     scale = body_scale(s, height_cm)
     out: dict[str, Any] = {
         "schema": SCHEMA,
@@ -116,7 +120,7 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
         "event_method": events.method if events is not None else None,
         "foot_label_swap_fraction": round(events.swap_fraction, 4) if events is not None else None,
         "camera_roll_deg": camera_roll_deg,
-        "camera_roll_source": "given" if camera_roll_deg is not None else "not estimated (assumed level)",
+        "camera_roll_source": roll_source if camera_roll_deg is not None else "none",
         "scale": {"cm_per_px": scale.cm_per_px, "how": scale.how},
         "steps": [st.to_dict() for st in steps],
         "summary": summarise(steps),

@@ -34,8 +34,11 @@ def runner_size(series: PoseSeries) -> tuple[float, float]:
 
 
 def quality_checks(series: PoseSeries, view: ViewResult, *, camera_roll_deg: Optional[float],
-                   missing_fraction: float) -> dict[str, Any]:
-    """All checks for one analysed clip, plus ``missing_fraction`` and ``other_person_fraction``."""
+                   missing_fraction: float, camera_roll_source: str = "given") -> dict[str, Any]:
+    """All checks for one analysed clip, plus ``missing_fraction`` and ``other_person_fraction``.
+
+    ``camera_roll_source``: ``given`` (by the user) or ``scene`` (estimated from level and plumb lines).
+    """
     q = thresholds()["quality"]
     checks = []
     det = series.detected
@@ -79,11 +82,15 @@ def quality_checks(series: PoseSeries, view: ViewResult, *, camera_roll_deg: Opt
         checks.append(_check("camera_roll", False, None,
                              "Camera roll was not estimated; angles assume a level camera. A tilt of 1° "
                              "shifts pelvic drop by 1° (in opposite directions for the two sides). "
-                             "Give it with --camera-roll if known."))
+                             "Give it with --camera-roll if known."
+                             + (" No level or plumb lines were found in the scene to estimate it from."
+                                if camera_roll_source == "scene" else "")))
     else:
         ok = abs(camera_roll_deg) <= q["max_abs_camera_roll_deg"]
         checks.append(_check("camera_roll", ok, camera_roll_deg,
-                             f"Angles corrected for a camera roll of {camera_roll_deg:g}° (given)."
+                             f"Angles corrected for a camera roll of {camera_roll_deg:.1f}° "
+                             + ("(given)." if camera_roll_source == "given" else
+                                "(estimated from level and plumb lines in the scene; give --camera-roll if known).")
                              + ("" if ok else " That is a large tilt: level the camera.")))
     other = series.source.get("other_person_fraction")
     if other is None:

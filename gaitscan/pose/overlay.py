@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Union
+from typing import Callable, Optional, Union
 
 import cv2
 import numpy as np
@@ -69,7 +69,8 @@ def _even(rgb: np.ndarray) -> np.ndarray:
     return cv2.copyMakeBorder(rgb, 0, h % 2, 0, w % 2, cv2.BORDER_CONSTANT, value=(0, 0, 0))
 
 
-def write_overlay(video: PathLike, series: PoseSeries, out_mp4: PathLike) -> Path:
+def write_overlay(video: PathLike, series: PoseSeries, out_mp4: PathLike, *,
+                  draw: Optional[Callable[[np.ndarray, int], np.ndarray]] = None) -> Path:
     """Write ``out_mp4`` (H.264, yuv420p): the frames of ``video`` at ``series.t`` with the skeleton.
 
     Frames are matched by timestamp, so a series made with a time range or stride gets exactly
@@ -77,6 +78,8 @@ def write_overlay(video: PathLike, series: PoseSeries, out_mp4: PathLike) -> Pat
     starts at 0 (browsers play it from its first frame) and keeps the series' exact, possibly
     irregular, spacing. Odd frame sizes are padded by one pixel. Raises
     :class:`~gaitscan.errors.InputError` if the video does not hold the series' frames.
+    ``draw(rgb, i)`` returns frame ``i`` drawn (default: :func:`draw_skeleton` of row ``i``); the
+    report's overlay adds its own lines this way.
     """
     video, out_mp4 = Path(video), Path(out_mp4)
     if len(series) == 0:
@@ -95,7 +98,8 @@ def write_overlay(video: PathLike, series: PoseSeries, out_mp4: PathLike) -> Pat
             if frame.rgb.shape[:2] != (series.height, series.width):
                 raise InputError(f"frame size {frame.rgb.shape[1]}x{frame.rgb.shape[0]} does not match the pose "
                                  f"series ({series.width}x{series.height})", video)
-            drawn = draw_skeleton(frame.rgb, series.xy[written], series.visibility[written])
+            drawn = (draw(frame.rgb, written) if draw is not None
+                     else draw_skeleton(frame.rgb, series.xy[written], series.visibility[written]))
             writer.write(_even(drawn), frame.t - float(series.t[0]))
             written += 1
         if written < len(series):

@@ -108,8 +108,9 @@ def footprint_plot(steps: Sequence[Mapping[str, Any]]) -> Optional[str]:
 
 
 def per_step_plot(steps: Sequence[Mapping[str, Any]], drop_threshold: float) -> Optional[str]:
-    """Pelvic drop and landing offset of every step, by stance side."""
-    series = {side: {"t": [], "drop": [], "t2": [], "off": []} for side in ("left", "right")}
+    """Pelvic drop (filled; hollow: relative to the runner's own mean tilt) and landing offset of every
+    step, by stance side."""
+    series = {side: {"t": [], "drop": [], "t2": [], "off": [], "t3": [], "rel": []} for side in ("left", "right")}
     for s in steps:
         side, t = s.get("stance"), _num(s.get("contact_t"))
         if side not in series or t is None:
@@ -118,6 +119,10 @@ def per_step_plot(steps: Sequence[Mapping[str, Any]], drop_threshold: float) -> 
         if drop is not None:
             series[side]["t"].append(t)
             series[side]["drop"].append(drop)
+        rel = _num(s.get("pelvic_drop_relative_deg"))
+        if rel is not None:
+            series[side]["t3"].append(t)
+            series[side]["rel"].append(rel)
         if off is not None:
             series[side]["t2"].append(t)
             series[side]["off"].append(off)
@@ -127,6 +132,9 @@ def per_step_plot(steps: Sequence[Mapping[str, Any]], drop_threshold: float) -> 
     for side, v in series.items():
         top.plot(v["t"], v["drop"], "o-", color=SIDE_COLOUR[side], markersize=5, linewidth=0.8,
                  label=f"{side} stance ({'right' if side == 'left' else 'left'} hip drops)")
+        if v["rel"]:
+            top.plot(v["t3"], v["rel"], "o:", color=SIDE_COLOUR[side], markersize=4, markerfacecolor="white",
+                     linewidth=0.8, label=f"{side}, relative to own mean tilt")
         bottom.plot(v["t2"], v["off"], "s-", color=SIDE_COLOUR[side], markersize=5, linewidth=0.8,
                     label=f"{side} foot")
     top.axhline(drop_threshold, color=FLAG, linestyle="--", linewidth=1, label=f"{drop_threshold:g}° screening line")
