@@ -44,7 +44,7 @@ def test_analysis_json_contract_and_steps_csv(tmp_path):
         assert "crossover_rate" in a["summary"][side]
     ids = [c["id"] for c in a["quality"]["checks"]]
     assert ids == ["view", "fps", "runner_size", "confident_landmarks", "camera_roll", "other_person",
-                   "out_of_frame", "missing_frames"]
+                   "out_of_frame", "missing_frames", "time_scale"]
     assert _no_nan(a)
     assert a["scale"]["cm_per_px"] is not None and a["steps"][1]["foot_offset_cm"] is not None
     with (tmp_path / "steps.csv").open() as fh:
