@@ -6,6 +6,8 @@ from typing import Any, Optional
 
 import click
 
+from .report.command import report_inputs, report_options
+
 
 def _fmt(summary: dict[str, Any], key: str, unit: str, digits: int = 1) -> str:
     s = summary.get(key)
@@ -55,25 +57,32 @@ def summary_table(analysis: dict[str, Any]):
               help="Slow-motion file: the frame rate the phone filmed at (e.g. 240); times become real time.")
 @click.option("--slowmo", type=float, default=None,
               help="Slow-motion file: how many times slower than real it plays (e.g. 8); instead of --capture-fps.")
+@click.option("--overlay", is_flag=True,
+              help="Also write overlay.mp4: skeleton, hip line coloured by drop, midline, landing points, step numbers.")
+@report_options
 @click.option("--markers", is_flag=True,
               help="Also track skin markers over the PSIS and heel counters (docs/capture-guide.md).")
 @click.option("--marker-color", default=None, metavar="NAME|H,S,V",
               help="Marker colour: green (default), magenta, orange, yellow, blue, or H,S,V (0-360, 0-100, 0-100).")
 def command(source: Path, out_dir: Optional[Path], height_cm: Optional[float], camera_roll_deg: Optional[float],
+            overlay: bool, symptoms_file: Optional[Path], ask: bool, kb_file: Optional[Path], pdf: bool,
+            runner_name: Optional[str],
             model: Optional[Path], start_s: Optional[float], end_s: Optional[float], stride: int, no_report: bool,
             capture_fps: Optional[float], slowmo: Optional[float],
             markers: bool = False, marker_color: Optional[str] = None) -> None:
     """Analyse a treadmill video (or a saved pose .npz): gait events, pelvic drop, crossover, cadence.
 
-    Writes analysis.json, steps.csv and pose.npz (and report.html) into the output folder.
+    Writes analysis.json, steps.csv and pose.npz (and report.html, overlay.mp4, report.pdf) into the output folder.
     """
     from rich.console import Console
 
     from .pipeline import analyze, default_out_dir
 
+    kb, symptoms = report_inputs(symptoms_file, ask, kb_file)  # a bad file fails before the pose pass
     console = Console()
     out = out_dir if out_dir is not None else default_out_dir(source)
     analysis = analyze(source, out_dir=out, height_cm=height_cm, camera_roll_deg=camera_roll_deg, model=model,
+                       overlay=overlay, symptoms=symptoms, kb=kb, runner_name=runner_name, pdf=pdf,
                        start_s=start_s, end_s=end_s, stride=stride, progress=True, write_report=not no_report,
                        capture_fps=capture_fps, slowmo=slowmo,
                        markers=markers, marker_color=marker_color)

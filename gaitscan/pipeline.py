@@ -12,12 +12,13 @@ import importlib
 import io
 import json
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 from .atomic import check_writable_dir, write_text
 from .errors import InputError, NotMeasurableError
 from .metrics.analysis import analyse_series
 from .metrics.steps import Step
+from .metrics.view import detect_view
 from .pelvis import image_obliquity_estimator, no_video_estimator
 from .pose.series import PoseSeries
 from .timescale import (apply_time_scale, assess_time_scale, check_edit_lists, on_file_clock, record_time_scale,
@@ -75,6 +76,8 @@ def default_out_dir(source: Union[PathLike, PoseSeries]) -> Path:
 def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] = None, height_cm: Optional[float] = None,
             camera_roll_deg: Optional[float] = None, model: Optional[PathLike] = None, start_s: Optional[float] = None,
             end_s: Optional[float] = None, stride: int = 1, progress: bool = False, write_report: bool = True,
+            overlay: bool = False, symptoms: Optional[Mapping[str, Any]] = None, kb: Optional[Any] = None,
+            runner_name: Optional[str] = None, pdf: bool = False,
             video: Optional[PathLike] = None, capture_fps: Optional[float] = None, slowmo: Optional[float] = None,
             markers: bool = False, marker_color: Optional[str] = None) -> dict:
     """Analyse one run and write its outputs; return the ``gaitscan.analysis/1`` dict.
@@ -92,6 +95,12 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     the outputs is then real time, and ``start_s``/``end_s`` stay positions in the file.
     ``markers``: also track the skin markers of colour ``marker_color`` (a name or "H,S,V";
     default green) and add the marker values beside the markerless ones (:mod:`gaitscan.markers`).
+    ``camera_roll_deg`` not given and the runner seen from behind or in front: the roll is estimated
+    from level and plumb lines in the scene (:func:`gaitscan.pelvis.offline.video_scene_roll`);
+    ``camera_roll_source`` in the analysis says which ("given" / "scene" / "none").
+    ``overlay``: also write ``overlay.mp4`` (:mod:`gaitscan.report.overlay`; needs the video).
+    ``symptoms``/``kb``/``runner_name``/``pdf``: as for ``gaitscan report`` (validated symptoms, a
+    KnowledgeBase or KB file, the runner's name, and ``report.pdf`` through headless Chromium).
     Raises :class:`~gaitscan.errors.InputError` for unreadable input and, after writing
     ``analysis.json`` saying why, :class:`~gaitscan.errors.NotMeasurableError` when nothing at
     all could be measured (no runner, no step).
@@ -101,6 +110,11 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     if stride < 1:
         raise InputError(f"stride must be ≥ 1, got {stride}")
     check_writable_dir(Path(out_dir) if out_dir is not None else default_out_dir(source))  # before the long pose pass
+    frames_of = video if isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz" else source
+    if overlay and frames_of is None:
+        raise InputError("the overlay video needs the frames: give the video the pose series was made from")
+    if pdf and not write_report:
+        raise InputError("report.pdf is printed from report.html: do not turn the report off")
     if isinstance(source, (str, Path)) and Path(source).is_file() and Path(source).suffix.lower() != ".npz":
         check_edit_lists(source)  # a mixed-speed slow-motion file is rejected before the pose model runs
     series = load_source(source, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress)
@@ -114,7 +128,9 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
         pelvis = image_obliquity_estimator(Path(video))
     else:
         pelvis = no_video_estimator("no video given with the pose series: the pelvis image method needs the frames")
-    analysis = analyse_series(real, height_cm=height_cm, camera_roll_deg=camera_roll_deg, pelvis_estimator=on_file_clock(pelvis, ts.scale))
+    camera_roll_deg, roll_source = _camera_roll(camera_roll_deg, frames_of, series)
+    analysis = analyse_series(real, height_cm=height_cm, camera_roll_deg=camera_roll_deg, pelvis_estimator=on_file_clock(pelvis, ts.scale),
+                              camera_roll_source=roll_source)
     analysis = assess_time_scale(analysis, real, ts)
     if markers:  # issue 11: the clinic's skin markers, beside the markerless values
         from .markers.metrics import measure
@@ -126,13 +142,35 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
         series.save(out / "pose.npz")
     write_text(out / "analysis.json", json.dumps(analysis, indent=1, allow_nan=False) + "\n")
     write_text(out / "steps.csv", steps_csv(analysis))
+    if overlay:
+        from .report.overlay import OVERLAY_NAME, write_analysis_overlay
+
+        write_analysis_overlay(Path(frames_of), series, analysis, out / OVERLAY_NAME, kb=kb)
     writer = getattr(importlib.import_module("gaitscan.report"), "write_report", None) if write_report else None
     if writer is not None:  # the report package provides it once its HTML writer is in place
         if video is None and not (isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"):
             video = Path(source)
-        writer(analysis, out, video=video, series=series)
+        html = writer(analysis, out, video=video, series=series, symptoms=symptoms, kb=kb, runner_name=runner_name)
+        if pdf:
+            from .report.pdf import print_pdf
+
+            print_pdf(html, html.with_suffix(".pdf"))
     if not analysis["steps"] and analysis["cadence_spm"] is None:
         reason = "; ".join(f"{k}: {v}" for k, v in analysis["not_measurable"].items()) or "no steps found"
         raise NotMeasurableError(f"nothing measurable ({reason}); see {out / 'analysis.json'}",
                                  source if isinstance(source, (str, Path)) else series.source.get("file"))
     return analysis
+
+
+def _camera_roll(given: Optional[float], video: Optional[PathLike], series: PoseSeries) -> tuple[Optional[float], str]:
+    """(roll in degrees or None, its source): ``given``; else from the scene's level and plumb lines
+    when the runner is seen from behind or in front and the frames are at hand (``scene``; None when
+    the scene has no such lines); else ``none``."""
+    if given is not None:
+        return given, "given"
+    if video is None or detect_view(series).view not in ("rear", "front"):
+        return None, "none"
+    from .pelvis.offline import video_scene_roll
+
+    roll, _ = video_scene_roll(Path(video), series)
+    return (None if roll is None else round(roll, 2)), "scene"

@@ -29,6 +29,7 @@ LEVEL_WORDS = {"flag": "flag", "watch": "watch", "ok": "ok", "unknown": "not mea
 #: per-side summary rows: (key, label, unit, decimals); other summary metrics are shown after these
 NUMBER_ROWS = (
     ("pelvic_drop_deg", "pelvic drop at midstance", "°", 1),
+    ("pelvic_drop_relative_deg", "pelvic drop relative to own mean tilt", "°", 1),
     ("pelvic_drop_peak_deg", "peak pelvic drop in stance", "°", 1),
     ("foot_offset_hipw", "landing offset from midline", " hip widths", 2),
     ("crossover_rate", "steps landing on/across the midline", "%", 0),
@@ -67,7 +68,8 @@ def write_report(analysis: Mapping[str, Any], out_dir: PathLike, *, symptoms: Op
 
     ``symptoms``: validated (or raw) symptoms mapping; ``kb``: a KnowledgeBase, a path to a KB
     file, or None for the packaged one; ``video`` + ``series`` (its PoseSeries): enable midstance
-    keyframes; ``runner_name``: shown in the header (escaped).
+    keyframes; ``runner_name``: shown in the header (escaped). An ``overlay.mp4`` beside the report
+    (``gaitscan analyze --overlay``) is shown and linked by its relative name.
     """
     check_analysis(analysis)
     kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb)
@@ -75,15 +77,18 @@ def write_report(analysis: Mapping[str, Any], out_dir: PathLike, *, symptoms: Op
     result = assess(analysis, kb, symptoms)
     levels = {f.side: f.level for f in result.findings if f.rule == "pelvic_drop" and f.side}
     keyframes, note = load_keyframes(video, series, analysis, levels)
+    from .overlay import OVERLAY_NAME
+
     html = render_report(analysis, result, kb, symptoms=symptoms, keyframes=keyframes, keyframe_note=note,
-                         runner_name=runner_name)
+                         runner_name=runner_name,
+                         overlay=OVERLAY_NAME if (Path(out_dir) / OVERLAY_NAME).is_file() else None)
     return write_text(Path(out_dir) / REPORT_NAME, html)
 
 
 def render_report(analysis: Mapping[str, Any], result: Assessment, kb: KnowledgeBase, *,
                   symptoms: Optional[Symptoms] = None, keyframes: tuple[Keyframe, ...] = (),
                   keyframe_note: Optional[str] = None, runner_name: Optional[str] = None,
-                  generated: Optional[str] = None) -> str:
+                  generated: Optional[str] = None, overlay: Optional[str] = None) -> str:
     """The report page as a string (pure apart from reading the packaged template)."""
     summary = analysis.get("summary") or {}
     fps = analysis.get("fps")
@@ -105,7 +110,7 @@ def render_report(analysis: Mapping[str, Any], result: Assessment, kb: Knowledge
         plots=dict(obliquity=obliquity_plot(analysis.get("series")),
                    footprint=footprint_plot(analysis.get("steps", [])),
                    per_step=per_step_plot(analysis.get("steps", []), drop_rule.threshold.value if drop_rule else 5.0)),
-        keyframes=list(keyframes), keyframe_note=keyframe_note,
+        keyframes=list(keyframes), keyframe_note=keyframe_note, overlay=overlay,
         conditions=_linked_conditions(result.findings),
         symptom_rows=describe(kb, symptoms or {}), symptom_notes=result.symptom_notes,
         programme=result.programme,
