@@ -25,7 +25,7 @@ from .timescale import (apply_time_scale, assess_time_scale, check_edit_lists, o
                         resolve_time_scale)
 
 PathLike = Union[str, Path]
-#: steps.csv columns: every per-step scalar of :class:`gaitscan.metrics.steps.Step`
+#: steps.csv's first columns: every per-step scalar of :class:`gaitscan.metrics.steps.Step` (then :func:`csv_columns`)
 CSV_COLUMNS = [f for f in Step.__dataclass_fields__ if f != "not_measurable"]
 
 
@@ -57,13 +57,24 @@ def _take(series: PoseSeries, idx: list[int], path: Path) -> PoseSeries:
                       series.detected[idx], series.n_people[idx], series.width, series.height, dict(series.source))
 
 
+def csv_columns(steps: list[dict[str, Any]]) -> list[str]:
+    """:data:`CSV_COLUMNS`, then every other per-step scalar key present in ``steps`` (e.g. the
+    ``*_markers_*`` values of ``--markers``) in the order first seen — so one table holds them all."""
+    extra: dict[str, None] = {}
+    for st in steps:
+        extra.update({k: None for k, v in st.items()
+                      if k not in CSV_COLUMNS and k != "not_measurable" and not isinstance(v, (dict, list))})
+    return CSV_COLUMNS + list(extra)
+
+
 def steps_csv(analysis: dict[str, Any]) -> str:
-    """``steps.csv`` text: a header of :data:`CSV_COLUMNS`, one row per step, empty cell for null."""
+    """``steps.csv`` text: a header of :func:`csv_columns`, one row per step, empty cell for null."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    columns = csv_columns(analysis["steps"])
+    w.writerow(columns)
     for st in analysis["steps"]:
-        w.writerow(["" if st.get(c) is None else st.get(c) for c in CSV_COLUMNS])
+        w.writerow(["" if st.get(c) is None else st.get(c) for c in columns])
     return buf.getvalue()
 
 
