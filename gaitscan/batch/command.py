@@ -29,11 +29,16 @@ from .driver import run_batch
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="A pose_landmarker_*.task bundle instead of the embedded model.")
 @click.option("--stride", type=click.IntRange(min=1), default=1, help="Analyse every Nth frame.")
+@click.option("--markers", is_flag=True,
+              help="Also track skin markers (as gaitscan analyze --markers); then see gaitscan agreement OUT.")
+@click.option("--marker-color", default=None, metavar="NAME|H,S,V",
+              help="Marker colour for --markers: a name (green, magenta, orange, yellow, blue) or H,S,V.")
 @click.option("--progress/--no-progress", default=None,
               help="Show the progress bar [default: when stderr is a terminal].")
 def command(folder: Path, out: Path, jobs: Optional[int], scheduler: Optional[str], manifest: Optional[Path],
             retry_failed: bool, height_cm: Optional[float], camera_roll_deg: Optional[float],
-            model: Optional[Path], stride: int, progress: Optional[bool]) -> None:
+            model: Optional[Path], stride: int, markers: bool, marker_color: Optional[str],
+            progress: Optional[bool]) -> None:
     """Analyse every video under FOLDER (recursively), resumably, into OUT.
 
     Runner and session date come from --manifest, else from the path (FOLDER/RUNNER/…/DATE….mp4
@@ -45,7 +50,7 @@ def command(folder: Path, out: Path, jobs: Optional[int], scheduler: Optional[st
     """
     outcome = run_batch(folder, out=out, jobs=jobs, scheduler=scheduler, manifest=manifest,
                         retry_failed=retry_failed, height_cm=height_cm, camera_roll_deg=camera_roll_deg,
-                        model=model, stride=stride,
+                        model=model, stride=stride, markers=markers, marker_color=marker_color,
                         progress=sys.stderr.isatty() if progress is None else progress)
     click.echo(f"{outcome.found} videos: {outcome.done} done ({outcome.analysed} analysed now, "
                f"{outcome.already_done} already done), {outcome.failed} failed, {outcome.skipped} skipped "

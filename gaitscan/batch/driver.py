@@ -55,12 +55,14 @@ class BatchOutcome:
 def run_batch(folder: PathLike, *, out: PathLike, jobs: Optional[int] = None, scheduler: Optional[str] = None,
               manifest: Optional[PathLike] = None, retry_failed: bool = False, height_cm: Optional[float] = None,
               camera_roll_deg: Optional[float] = None, model: Optional[PathLike] = None, stride: int = 1,
-              progress: bool = False, job_fn: JobFn = analyze_job) -> BatchOutcome:
+              progress: bool = False, job_fn: JobFn = analyze_job, markers: bool = False,
+              marker_color: Optional[str] = None) -> BatchOutcome:
     """Analyse every video under ``folder`` into ``out`` (see the module docstring).
 
     ``jobs`` local worker processes (default: the number of CPU cores), or the Dask cluster at
     ``scheduler`` (``tcp://HOST:PORT``). ``height_cm`` applies to videos whose manifest row gives
-    none. ``job_fn`` is the per-video job (tests inject a fake one).
+    none. ``job_fn`` is the per-video job (tests inject a fake one). ``markers``/``marker_color``:
+    as for ``gaitscan analyze --markers`` (a markers run is a different setting from a plain one).
     """
     folder = Path(folder).resolve()
     if stride < 1:
@@ -68,7 +70,12 @@ def run_batch(folder: PathLike, *, out: PathLike, jobs: Optional[int] = None, sc
     rows = read_manifest(manifest) if manifest is not None else None
     kb = load_kb()
     base = {"height_cm": height_cm, "camera_roll_deg": camera_roll_deg,
-            "model": None if model is None else str(Path(model).resolve()), "stride": stride}
+            "model": None if model is None else str(Path(model).resolve()), "stride": stride,
+            "markers": markers, "marker_color": marker_color if markers else None}
+    if markers:  # a bad colour fails here once, not in every video's job
+        from ..markers.detect import parse_color
+
+        parse_color(marker_color)
     model_sha = None if model is None else _hash_or_fail(Path(model))
     with OutputFolder(out) as outdir, Index(outdir.root) as index:
         run_id = index.begin_run(folder)

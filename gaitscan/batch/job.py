@@ -23,7 +23,9 @@ from .. import __version__
 from ..errors import GaitscanError
 
 #: the analyze() keyword arguments a batch may set (and that change the results)
-SETTING_NAMES: tuple[str, ...] = ("height_cm", "camera_roll_deg", "model", "stride")
+SETTING_NAMES: tuple[str, ...] = ("height_cm", "camera_roll_deg", "model", "stride", "markers", "marker_color")
+#: marker settings enter the hash only when markers are on: a plain run keeps the hash it had before
+_MARKER_SETTINGS = ("markers", "marker_color")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def settings_hash(settings: dict[str, Any], model_sha256: Optional[str] = None) 
     unknown = set(settings) - set(SETTING_NAMES)
     if unknown:
         raise ValueError(f"unknown analysis settings {sorted(unknown)}; allowed: {SETTING_NAMES}")
-    payload = {"gaitscan": __version__, **settings}
+    payload = {"gaitscan": __version__, **{k: v for k, v in settings.items()
+                                           if k not in _MARKER_SETTINGS or settings.get("markers")}}
     if settings.get("model") is not None:
         payload["model"] = model_sha256 or str(settings["model"])
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
