@@ -19,6 +19,7 @@ from .analysis import check_analysis
 from .findings import ATTENTION, Assessment, Finding, assess
 from .kb import KnowledgeBase, load_kb
 from .keyframes import Keyframe, load_keyframes
+from .markers import MARKER_SUMMARY_KEYS, marker_section
 from .plots import footprint_plot, obliquity_plot, per_step_plot
 from .symptoms import Symptoms, describe, parse_symptoms
 
@@ -111,6 +112,7 @@ def render_report(analysis: Mapping[str, Any], result: Assessment, kb: Knowledge
                    footprint=footprint_plot(analysis.get("steps", [])),
                    per_step=per_step_plot(analysis.get("steps", []), drop_rule.threshold.value if drop_rule else 5.0)),
         keyframes=list(keyframes), keyframe_note=keyframe_note, overlay=overlay,
+        markers=marker_section(analysis),
         conditions=_linked_conditions(result.findings),
         symptom_rows=describe(kb, symptoms or {}), symptom_notes=result.symptom_notes,
         programme=result.programme,
@@ -152,7 +154,7 @@ def format_measure(entry: Any, unit: str, decimals: int) -> dict[str, Any]:
 def _number_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     left, right = summary.get("left") or {}, summary.get("right") or {}
     asym = summary.get("asymmetry") or {}
-    known = {k for k, *_ in NUMBER_ROWS}
+    known = {k for k, *_ in NUMBER_ROWS} | MARKER_SUMMARY_KEYS   # markers: their own section
     extra = [(k, k.replace("_", " "), "", 2) for k in {**left, **right}
              if k not in known and isinstance(left.get(k, right.get(k)), Mapping)]
     rows = []
