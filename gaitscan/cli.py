@@ -61,6 +61,9 @@ def cli() -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Entry point of the ``gaitscan`` console script."""
+    from .memory import steady_large_allocations
+
+    steady_large_allocations()  # decoded frames must not pile up in malloc's heaps (issue 8)
     try:
         rv = cli.main(args=list(argv) if argv is not None else None, prog_name="gaitscan", standalone_mode=False)
     except GaitscanError as exc:
