@@ -3,7 +3,7 @@
 A case the user cannot analyse gets exactly one line on stderr, ``gaitscan: <file>: <problem>``,
 no traceback, and the exit code documented in :mod:`gaitscan.errors`. A case that can still be
 analysed exits 0 and says what is doubtful in ``analysis.json`` ``quality.checks`` (and in the
-printed warnings). ``docs/bad-input.md`` is the table of these cases; keep the two in step.
+printed warnings). README.md's "What gaitscan does with bad input" is the table of these cases; keep the two in step.
 
 Cases already covered elsewhere and not repeated here: missing file (``test_video.py``,
 ``test_pipeline.py``), every broken model bundle through ``gaitscan pose`` (``test_pose_model.py``),
