@@ -19,7 +19,8 @@ from .filtering import smooth_runs
 from .pelvis import ESTIMATORS, ObliquityEstimator, landmark_obliquity
 from .quality import quality_checks
 from .steps import body_scale, compute_steps
-from .summary import cadence, summarise
+from .config import thresholds
+from .summary import bounce_cadence, cadence, summarise
 from .view import detect_view, relabel_sides
 
 SCHEMA = "gaitscan.analysis/1"
@@ -92,8 +93,14 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
     # cadence from the most reliable event of the view: side — Zeni contacts; rear/front — toe-offs
     # (on renders through the model, contacts from behind are the noisier event)
     cad = cadence([st.contact_t if view.view == "side" else st.toe_off_t for st in steps])
-    if cad["cadence_spm"] is None:
-        not_measurable["cadence_spm"] = cad["reason"]
+    bounce = (bounce_cadence((s.xy[:, lm.L_HIP, 1] + s.xy[:, lm.R_HIP, 1]) / 2, fps) if fps is not None
+              else {"cadence_spm": None, "corr": None, "reason": "fewer than 2 frames"})
+    checked = _check_cadence(cad, bounce)
+    if checked["cadence_spm"] is None:
+        not_measurable["cadence_spm"] = checked["reason"]
+        if cad["cadence_spm"] is not None:  # withheld by the bounce check: the step times share the fault
+            not_measurable["step_times"] = checked["reason"] + "; per-step times are unreliable too"
+    cad = checked
     if view.view == "side":
         not_measurable["pelvic_drop_deg"] = "side view: pelvic drop and crossover need a rear or front view"
     missing = events.missing_fraction if events is not None else 1.0
@@ -116,6 +123,7 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
         "time_resolution_s": (1.0 / fps) if fps else None,
         "cadence_spm": cad["cadence_spm"],
         "cadence_ci95": cad["cadence_ci95"],
+        "cadence_bounce_spm": bounce["cadence_spm"],
         "pelvic_drop_method": pelvis_method,
         "event_method": events.method if events is not None else None,
         "foot_label_swap_fraction": round(events.swap_fraction, 4) if events is not None else None,
@@ -129,6 +137,19 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
         "not_measurable": not_measurable,
     }
     return jsonable(out)
+
+
+def _check_cadence(cad: dict[str, Any], bounce: dict[str, Any]) -> dict[str, Any]:
+    """The events' cadence, withheld (None with the reason) when the pelvis bounce disagrees by more
+    than ``summary.cadence_bounce_tolerance`` (``thresholds.yaml``): the feet were then confused —
+    e.g. a small side view where both followed feet peak at every contact."""
+    ev, bc = cad["cadence_spm"], bounce["cadence_spm"]
+    tol = thresholds()["summary"]["cadence_bounce_tolerance"]
+    if ev is None or bc is None or abs(ev - bc) <= tol * bc:
+        return cad
+    return {**cad, "cadence_spm": None, "cadence_ci95": None,
+            "reason": f"the gait events give {ev:.0f} steps/min but the pelvis bounces at {bc:.0f} steps/min: "
+                      "the feet were not followed reliably (small runner, low frame rate or a short clip)"}
 
 
 def _traces(series: PoseSeries, steps: list, obl: Optional[np.ndarray]) -> dict[str, list]:

@@ -12,7 +12,9 @@ Methods (chosen from ``EVIDENCE.md`` §5), the same for every view:
   from contact on comes back toward the camera with the belt, moving down faster again: the
   contact is the heel's greatest downward acceleration within ``landing_window_s`` after the end
   of the foot's descent. In front the landed foot moves away, up: the contact is the heel's
-  lowest image point (Fellin's lowest heel position). Without a clear turn (a camera near foot
+  lowest image point (Fellin's lowest heel position). From behind, the *last* such kick in the
+  window is taken: an earlier one is the rebound of the landing deceleration (on the model's
+  landmarks it moved one contact 12 frames early). Without a clear turn (a camera near foot
   height) the contact is the end of the descent: the foot's downward speed falls below
   ``landed_frac`` of that descent's peak (the middle of the velocity drop — exact for an abrupt
   landing, early for a gently lowered foot). The model's world
@@ -32,9 +34,17 @@ constant-velocity continuity, never by the model's labels (which swap in 10–30
 the midline). Which track is the left foot is a slowly forgetting vote of the model's labels and,
 never the feet's image order (a crossover puts them in the wrong order).
 
+**Start of a clip, and gaps.** The thresholds are fractions of the window's own speeds, so no
+decision is made before the window holds ``warmup_s`` (about one stride); the warm-up frames are
+then decided in one go. A foot must be seen *not* descending before a descent can arm a contact —
+at the clip's start and after a gap longer than ``settle_s`` — so a stance whose descent began
+unseen is not reported (its contact and midstance would be guesses: on the sample render such a
+stance came out 10 frames late, its pelvic drop −9.6° for a true +8°). Each foot's signals are
+smoothed over its own valid runs, so a missing foot does not blank the other.
+
 Streaming: :class:`GaitEventDetector` takes one frame per :meth:`~GaitEventDetector.update` and
 reports each stance once its toe-off is known, after a fixed latency of ``latency_s`` (default
-0.25 s) past the event; :meth:`~GaitEventDetector.finish` flushes the end of a clip. Smoothing is
+0.25 s) past the event (after the warm-up); :meth:`~GaitEventDetector.finish` flushes the end of a clip. Smoothing is
 redone on a trailing window of unbroken valid frames only (never across a gap).
 :func:`detect_events` is the offline wrapper: it feeds a whole series through the same object, so
 live and offline give identical events on the same frames.
@@ -83,6 +93,8 @@ class _Track:
     contact: Optional[int] = None
     toe_off: int = -10**9             # frame of the last toe-off
     peak_v: float = 0.0               # fastest downward speed of the current descent
+    ready: bool = False               # seen not descending since it was first seen or lost (see _step)
+    gap: int = 0                      # frames missing in a row
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,8 @@ class DetectorConfig:
     landing_window_s: float = 0.3    # rear/front: how long after the descent the contact is sought
     turn_frac: float = 0.2           # rear: a downward kick of the heel this strong (× the landing
                                      # deceleration) marks the contact
+    warmup_s: float = 1.2            # no decision before the window holds this much of the clip:
+                                     # the adaptive thresholds need about one stride of history
 
 
 class GaitEventDetector:
@@ -124,6 +138,8 @@ class GaitEventDetector:
         self.cfg = config
         self.window = max(8, int(round(config.window_s * fps)))
         self.latency = max(2, int(round(config.latency_s * fps)))
+        # the warm-up frames are decided in one go once it is over, so they must still be in the window
+        self.warmup = max(0, min(int(round(config.warmup_s * fps)), self.window - self.latency - 2))
         self.reset()
 
     # ------------------------------------------------------------------ public API
@@ -138,6 +154,7 @@ class GaitEventDetector:
         self._vote = 0.0  # > 0: track 0 is the left foot
         self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 2) feet in track order
         self.swap_count = 0
+        self._next_k = 0  # the next frame to decide
 
     def update(self, t: float, feet: np.ndarray, pelvis: np.ndarray, leg_px: float) -> list[Stance]:
         """Add one frame; return the stances completed by it (usually none).
@@ -156,14 +173,21 @@ class GaitEventDetector:
         self._scale.append(float(leg_px))
         self.tracked.append(tracked)
         self.n += 1
-        k = self.n - 1 - self.latency
-        return self._decide(k) if k >= 0 else []
+        if self.n - self.latency <= self.warmup:  # warming up: the thresholds have not seen a stride
+            return []
+        return self._decide_until(self.n - 1 - self.latency)
 
     def finish(self) -> list[Stance]:
-        """End of the stream: decide the last ``latency`` frames and return what they complete."""
+        """End of the stream: decide the frames still undecided (the last ``latency`` frames, or a
+        clip shorter than the warm-up) and return what they complete."""
+        return self._decide_until(self.n - 1)
+
+    def _decide_until(self, last: int) -> list[Stance]:
+        """Decide every frame from the next undecided one to ``last``, in order."""
         out: list[Stance] = []
-        for k in range(max(0, self.n - self.latency), self.n):
+        for k in range(max(self._next_k, self.n - len(self._t)), last + 1):
             out += self._decide(k)
+        self._next_k = max(self._next_k, last + 1)
         return out
 
     # ------------------------------------------------------------------ feet through time
@@ -237,11 +261,11 @@ class GaitEventDetector:
         fps, fc = self.fps, self.cfg.cutoff_hz
         out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, fc)}
         if self.view == "side":
-            out["ap"] = smooth_runs((feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale, fps, fc)
+            out["ap"] = _smooth_feet((feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale, fps, fc)
         low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
         low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
-        y = smooth_runs(low, fps, fc)
-        out["heel_y"] = hy = smooth_runs(feet[:, :, HEEL, 1] / scale, fps, fc)
+        y = _smooth_feet(low, fps, fc)
+        out["heel_y"] = hy = _smooth_feet(feet[:, :, HEEL, 1] / scale, fps, fc)
         out["heel_a"] = np.gradient(np.gradient(hy, axis=0), axis=0) * fps ** 2 if len(hy) > 2 else np.zeros_like(hy)
         v = np.gradient(y, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
         out["v"] = v
@@ -262,9 +286,15 @@ class GaitEventDetector:
         """Advance track ``j``'s swing → landing → stance state at frame ``k`` (window index ``i``)."""
         v, a = sig["v"][:, j], sig["a"][:, j]
         tr = self._tracks[j]
-        if not np.isfinite(v[i]):  # a gap: an open stance cannot be completed across it
+        if not np.isfinite(v[i]) or not np.isfinite(v[i - 1]):
+            # a gap, or the first frame after one: an open stance cannot be completed across it;
+            # after more than a blink (settle_s) the foot must be seen not descending again, as at
+            # the clip's start: a foot first seen mid-descent cannot be timed (it began unseen)
             tr.state, tr.contact, tr.armed_from = "swing", None, None
+            tr.gap += int(not np.isfinite(v[i]))
+            tr.ready = tr.ready and tr.gap <= max(2, int(round(self.cfg.settle_s * self.fps)))
             return None
+        tr.gap = 0
         down = np.nanpercentile(v, 95)
         up = -np.nanpercentile(v, 5)
         if not (down > 0 and up > 0):
@@ -280,9 +310,13 @@ class GaitEventDetector:
                     tr.state, tr.contact = "stance", k
                 return None
             if v[i] > self.cfg.descent_frac * down:
+                if not tr.ready:  # descending since the clip or the valid run began: its contact is unseen
+                    return None
                 if tr.armed_from is None or tr.armed_from < off:
                     tr.armed_from, tr.peak_v = k, v[i]
                 tr.peak_v = max(tr.peak_v, v[i])
+            elif not tr.ready:
+                tr.ready = True
             elif tr.armed_from is not None and self._stays_below(v, i, self.cfg.landed_frac * tr.peak_v):
                 # the descent has ended here: the contact unless a turn follows (module docstring)
                 tr.armed_from, tr.contact, tr.state = None, k, "landing"
@@ -295,8 +329,10 @@ class GaitEventDetector:
             if self.view == "rear":
                 seg = sig["heel_a"][lo:i + 1, j]
                 decel = abs(a[lo]) if np.isfinite(a[lo]) else np.inf
-                if np.isfinite(seg).any() and np.nanmax(seg) > self.cfg.turn_frac * decel:
-                    tr.contact = off + lo + int(np.nanargmax(seg))
+                kick = self.cfg.turn_frac * decel
+                peaks = [q for q in range(1, len(seg) - 1) if seg[q] > kick and seg[q] >= seg[q - 1] and seg[q] >= seg[q + 1]]
+                if peaks:  # the last kick: an earlier one is the rebound of the landing deceleration
+                    tr.contact = off + lo + peaks[-1]
             else:
                 seg = sig["heel_y"][lo:i + 1, j]
                 if np.isfinite(seg).any():
@@ -350,6 +386,15 @@ class GaitEventDetector:
         t = self._t
         side: Side = "left" if ((self._vote >= 0) == (j == 0)) else "right"  # identity as known now
         return Stance(side, contact, mid, toe_off, t[contact - off], t[mid - off], t[toe_off - off], j)
+
+
+def _smooth_feet(x: np.ndarray, fps: float, cutoff_hz: float) -> np.ndarray:
+    """:func:`smooth_runs` of (W, 2) per-foot signals, each foot over its own valid runs (a foot
+    not seen must not blank the other: the other's descent would then begin unseen)."""
+    ok = np.isfinite(x)
+    if np.array_equal(ok[:, 0], ok[:, 1]):  # the common case: one call
+        return smooth_runs(x, fps, cutoff_hz)
+    return np.stack([smooth_runs(x[:, j], fps, cutoff_hz) for j in range(x.shape[1])], axis=1)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ Definitions and signs (also in ``docs/analysis-schema.md`` and the README):
   medial to the hip–ankle line). 2D FPPA does not reflect 3D knee abduction (Dingenen 2018) —
   low validity.
 * **times** (s): stance = toe-off − contact; step = contact − previous contact (other foot);
-  flight = contact − previous toe-off (other foot; negative = double support). Resolution: one
-  frame.
+  flight = contact − previous toe-off (other foot). Resolution: one frame. A negative flight
+  (the stances overlap) is null with the reason: in running both feet are never on the ground
+  together, so the overlap is an event error (or the runner is walking).
 * **side view**: overstride (heel ahead of the hip midpoint at contact, leg lengths), knee flexion
   at contact (deg), foot-strike pattern from the foot angle at contact (Altman & Davis 2012
   thresholds in ``thresholds.yaml``), forward trunk lean at midstance (deg, + forward).
@@ -163,9 +164,17 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
         s.stance_time_s = st.toe_off_t - st.contact_t
         if prev is not None and prev.side != st.side:
             s.step_time_s = st.contact_t - prev.contact_t
-            s.flight_time_s = st.contact_t - prev.toe_off_t
-        elif prev is not None:
-            s.not_measurable["step_time_s"] = "previous contact of the other foot was not detected"
+            flight = st.contact_t - prev.toe_off_t
+            if flight >= 0:
+                s.flight_time_s = flight
+            else:
+                s.not_measurable["flight_time_s"] = (
+                    f"stances overlap: this contact is {-flight * 1000:.0f} ms before the other foot's toe-off — "
+                    "an event error in running (or walking, with double support)")
+        else:
+            why = ("first step: no previous contact of the other foot" if prev is None
+                   else "previous contact of the other foot was not detected")
+            s.not_measurable["step_time_s"] = s.not_measurable["flight_time_s"] = why
         if view == "side":
             for key in FRONTAL_ONLY:
                 s.not_measurable[key] = SIDE_VIEW_REASON
@@ -176,6 +185,8 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
             _frontal_metrics(s, st, view, xy, heel_x, obliquity_deg, landmark_obliquity_deg, scale, camera_roll_deg,
                              prev if prev is not None and prev.side != st.side else None)
             s.pelvic_drop_relative_deg = drops(obl_rel, st.side, st.contact, st.midstance, st.toe_off)[0]
+            if s.pelvic_drop_relative_deg is None:
+                s.not_measurable["pelvic_drop_relative_deg"] = "pelvis not measured at midstance, or over no whole gait cycle"
         steps.append(s)
         prev = st
     return steps
@@ -189,6 +200,10 @@ def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_x: np
     s.pelvic_drop_landmarks_deg = drops(obl_lm, st.side, c, m, o)[0]
     if s.pelvic_drop_deg is None:
         s.not_measurable["pelvic_drop_deg"] = "pelvis not measured at midstance"
+    if s.pelvic_drop_peak_deg is None:
+        s.not_measurable["pelvic_drop_peak_deg"] = "pelvis not measured between contact and toe-off"
+    if s.pelvic_drop_landmarks_deg is None:
+        s.not_measurable["pelvic_drop_landmarks_deg"] = "hip landmarks not seen at midstance"
     hips = xy[c:o + 1][:, [lm.L_HIP, lm.R_HIP]]
     hip_w = float(np.nanmedian(np.linalg.norm(hips[:, 0] - hips[:, 1], axis=1))) if np.isfinite(hips).any() else np.nan
     mid_x = (xy[c, lm.L_HIP, 0] + xy[c, lm.R_HIP, 0]) / 2
@@ -204,14 +219,22 @@ def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_x: np
                 s.step_width_hipw = float(abs(hx - px_prev) / hip_w)
                 if scale.cm_per_px is not None:
                     s.step_width_cm = float(abs(hx - px_prev) * scale.cm_per_px)
+            else:
+                s.not_measurable["step_width_hipw"] = "the previous contact's heel was not seen"
     else:
-        s.not_measurable["foot_offset_hipw"] = "heel or hips not seen at initial contact"
+        s.not_measurable["foot_offset_hipw"] = s.not_measurable["crossover"] = "heel or hips not seen at initial contact"
     if s.step_width_hipw is None:
         s.not_measurable.setdefault("step_width_hipw", "no previous contact of the other foot")
+    for key in ("foot_offset_cm", "step_width_cm"):
+        if getattr(s, key) is None:
+            s.not_measurable[key] = (scale.how if scale.cm_per_px is None
+                                     else s.not_measurable[key.replace("_cm", "_hipw")])
     sh = (xy[m, lm.L_SHOULDER] + xy[m, lm.R_SHOULDER]) / 2
     hipm = (xy[m, lm.L_HIP] + xy[m, lm.R_HIP]) / 2
     if _finite(sh, hipm):
         s.trunk_lean_deg = float(sign * (_angle(sh - hipm) - roll))
+    else:
+        s.not_measurable["trunk_lean_deg"] = "shoulders or hips not seen at midstance"
     hip_i, knee_i, ankle_i = (lm.L_HIP, lm.L_KNEE, lm.L_ANKLE) if st.side == "left" else (lm.R_HIP, lm.R_KNEE, lm.R_ANKLE)
     other_hip = lm.R_HIP if st.side == "left" else lm.L_HIP
     hip, knee, ankle, oh = xy[m, hip_i], xy[m, knee_i], xy[m, ankle_i], xy[m, other_hip]
@@ -228,7 +251,11 @@ def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_x: np
             proj = hip + line * np.dot(knee - hip, line) / np.dot(line, line)
             valgus = np.sign(np.dot(knee - proj, medial))
             s.knee_fppa_deg = float(valgus * (180.0 - _inner_angle(hip, knee, ankle)))
-    s.not_measurable["knee_fppa_deg"] = "low validity: 2D knee FPPA does not reflect 3D knee abduction"
+    else:
+        s.not_measurable["hip_adduction_deg"] = "stance hip, knee or other hip not seen at midstance"
+    s.not_measurable["knee_fppa_deg"] = ("low validity: 2D knee FPPA does not reflect 3D knee abduction"
+                                         + ("" if s.knee_fppa_deg is not None
+                                            else "; stance hip, knee or ankle not seen at midstance"))
 
 
 def _side_metrics(s: Step, st: Stance, xy: np.ndarray, foot: np.ndarray, facing: int, roll: float) -> None:
@@ -239,13 +266,21 @@ def _side_metrics(s: Step, st: Stance, xy: np.ndarray, foot: np.ndarray, facing:
     leg = np.linalg.norm(xy[c, hip_i] - xy[c, ankle_i])
     if _finite(hipm, heel) and np.isfinite(leg) and leg > 0:
         s.overstride_legl = float(facing * (heel[0] - hipm[0]) / leg)
+    else:
+        s.not_measurable["overstride_legl"] = "heel, hips or stance leg not seen at initial contact"
     if _finite(xy[c, hip_i], xy[c, knee_i], xy[c, ankle_i]):
         s.knee_flexion_contact_deg = 180.0 - _inner_angle(xy[c, hip_i], xy[c, knee_i], xy[c, ankle_i])
+    else:
+        s.not_measurable["knee_flexion_contact_deg"] = "stance hip, knee or ankle not seen at initial contact"
     if _finite(heel, toe) and abs(toe[0] - heel[0]) > 0:
         fsa = float(np.degrees(np.arctan2(heel[1] - toe[1], abs(toe[0] - heel[0]))))
         th = thresholds()["foot_strike"]
         s.foot_strike = "rearfoot" if fsa > th["rearfoot_above_deg"] else "forefoot" if fsa < th["forefoot_below_deg"] else "midfoot"
+    else:
+        s.not_measurable["foot_strike"] = "heel or toe not seen apart at initial contact"
     sh = (xy[m, lm.L_SHOULDER] + xy[m, lm.R_SHOULDER]) / 2
     hm = (xy[m, lm.L_HIP] + xy[m, lm.R_HIP]) / 2
     if _finite(sh, hm):
         s.trunk_forward_lean_deg = float(facing * (_angle(sh - hm) - roll))
+    else:
+        s.not_measurable["trunk_forward_lean_deg"] = "shoulders or hips not seen at midstance"

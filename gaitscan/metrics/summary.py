@@ -4,6 +4,11 @@ Summaries are keyed by **stance side** (``left`` = while the left foot is on the
 summary is ``{"mean", "sd", "ci95": [lo, hi], "n"}`` with the 95 % confidence interval of the mean
 from the t-distribution (n − 1 degrees of freedom). With fewer than ``min_steps_per_side`` values
 (7, Dingenen 2018; ``thresholds.yaml``) the numbers are ``None`` and ``reason`` says why.
+
+Outliers are flagged, never dropped: ``outlier_steps`` lists the step indices whose value lies
+more than ``outlier_modified_z`` (3.5, Iglewicz & Hoaglin 1993) robust z-scores from the side's
+median (``0.6745 × |x − median| / MAD``), so a reader can see that one step pulls the mean; the
+mean, SD and CI still include them. ``median`` is given beside the mean.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from .config import thresholds
+from .filtering import runs, smooth_runs
 from .steps import Step
 
 #: per-step numeric metrics that get a per-side summary
@@ -45,12 +51,25 @@ def side_summary(steps: Sequence[Step], side: str) -> dict[str, Any]:
         if all(v is None for v in vals):
             continue
         out[key] = describe(vals)
+        if out[key]["mean"] is not None:
+            out[key].update(_outliers([(s.index, v) for s, v in zip(mine, vals)]))
     cross = [s.crossover for s in mine if s.crossover is not None]
     out["crossover_rate"] = round(sum(cross) / len(cross), 4) if cross else None
     strikes = [s.foot_strike for s in mine if s.foot_strike]
     if strikes:
         out["foot_strike"] = max(set(strikes), key=strikes.count)
     return out
+
+
+def _outliers(indexed: list[tuple[int, Optional[float]]]) -> dict[str, Any]:
+    """``{"median", "outlier_steps"}`` of (step index, value) pairs (module docstring)."""
+    ok = [(i, v) for i, v in indexed if v is not None and np.isfinite(v)]
+    x = np.array([v for _, v in ok], float)
+    med = float(np.median(x))
+    mad = float(np.median(np.abs(x - med)))
+    z_max = thresholds()["summary"]["outlier_modified_z"]
+    out = [i for i, v in ok if mad > 0 and 0.6745 * abs(v - med) / mad > z_max]
+    return {"median": round(med, 4), "outlier_steps": out}
 
 
 def summarise(steps: Sequence[Step]) -> dict[str, Any]:
@@ -102,3 +121,35 @@ def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, A
     half = float(stats.t.ppf(0.975, len(kept) - 2) * fit.stderr)
     ci = [round(60.0 / (step + half), 2), round(60.0 / max(step - half, 1e-9), 2)]
     return {"cadence_spm": round(60.0 / step, 2), "cadence_ci95": ci, "n_steps": index[-1]}
+
+
+def bounce_cadence(pelvis_y: np.ndarray, fps: float, *, min_period_s: float = 0.2, max_period_s: float = 0.65,
+                   min_corr: float = 0.5) -> dict[str, Any]:
+    """Cadence (steps/min) from the pelvis's vertical bounce — one down-up per step — independent of
+    the feet, as a check on the cadence from gait events.
+
+    ``pelvis_y`` (T,) hip-midpoint image height (any unit, NaN = missing), smoothed over its valid
+    runs; on the longest run, the step period is the first local maximum of the unbiased
+    autocorrelation between ``min_period_s`` and ``max_period_s`` (92–300 steps/min, so the stride
+    period of a runner is out of range) that reaches ``min_corr``, refined by a parabola. Returns
+    ``{"cadence_spm", "corr"}``, or ``cadence_spm`` None with a ``reason`` (no clear bounce, run
+    shorter than three step periods).
+    """
+    y = smooth_runs(np.asarray(pelvis_y, float), fps)
+    rs = runs(np.isfinite(y))
+    if not rs:
+        return {"cadence_spm": None, "corr": None, "reason": "pelvis never seen"}
+    a, b = max(rs, key=lambda r: r[1] - r[0])
+    y = y[a:b] - np.mean(y[a:b])
+    n = len(y)
+    lo, hi = max(1, int(np.floor(min_period_s * fps))), min(int(np.ceil(max_period_s * fps)), n // 3)
+    if hi <= lo + 1 or not np.any(y):
+        return {"cadence_spm": None, "corr": None, "reason": f"pelvis seen for {n / fps:.1f} s without a gap: too short"}
+    ac = np.correlate(y, y, "full")[n - 1:n + hi + 1]
+    ac = ac / ac[0] * n / (n - np.arange(len(ac)))
+    for L in range(lo, hi):
+        if ac[L] >= min_corr and ac[L] >= ac[L - 1] and ac[L] >= ac[L + 1]:
+            curv = ac[L - 1] - 2 * ac[L] + ac[L + 1]
+            d = 0.5 * (ac[L - 1] - ac[L + 1]) / curv if curv < 0 else 0.0
+            return {"cadence_spm": round(60.0 * fps / (L + d), 2), "corr": round(float(ac[L]), 3)}
+    return {"cadence_spm": None, "corr": None, "reason": "no clear pelvis bounce at a step period of 0.2–0.65 s"}

@@ -157,8 +157,15 @@ class PelvisEstimator:
         self._sum: Optional[np.ndarray] = None
         self._n = 0
 
-    def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True) -> Optional[Match]:
+    def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True,
+               hip_width_px: Optional[float] = None) -> Optional[Match]:
         """Add one frame: ``rgb`` (H, W, 3) uint8, ``xy_row`` (33, 2) landmark pixels (NaN = none).
+
+        ``hip_width_px``: the runner's hip-landmark distance the patch is scaled by, when known
+        (offline: a median centred on the frame, :func:`gaitscan.pelvis.offline.measure_video`);
+        default the median over the last frames seen. At the start of a stream that median rests on
+        a few frames: on a 60 fps render it was 5 % wide for 0.3 s, and those frames' patches,
+        scaled unlike the template, matched it 15–25° off with full confidence.
 
         Returns the frame's match against the template averaged so far (live use), or None
         while warming up or when the hips are not seen; ``match=False`` (offline use, which only
@@ -171,7 +178,7 @@ class PelvisEstimator:
             return None
         self._hipw.append(float(np.linalg.norm(hr - hl)))
         self._all_hipw.append(self._hipw[-1])
-        hw = float(np.median(self._hipw))
+        hw = float(np.median(self._hipw)) if hip_width_px is None or not np.isfinite(hip_width_px) else float(hip_width_px)
         if hw < 2:
             self._patches.append(None)
             self._covered.append(np.nan)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
 import jinja2
+import yaml
 
 from .. import __version__
 from ..atomic import write_text
@@ -27,17 +29,16 @@ PathLike = Union[str, Path]
 REPORT_NAME = "report.html"
 LEVEL_ORDER = {"flag": 0, "watch": 1, "unknown": 2, "ok": 3}
 LEVEL_WORDS = {"flag": "flag", "watch": "watch", "ok": "ok", "unknown": "not measured"}
-#: per-side summary rows: (key, label, unit, decimals); other summary metrics are shown after these
-NUMBER_ROWS = (
-    ("pelvic_drop_deg", "pelvic drop at midstance", "°", 1),
-    ("pelvic_drop_relative_deg", "pelvic drop relative to own mean tilt", "°", 1),
-    ("pelvic_drop_peak_deg", "peak pelvic drop in stance", "°", 1),
-    ("foot_offset_hipw", "landing offset from midline", " hip widths", 2),
-    ("crossover_rate", "steps landing on/across the midline", "%", 0),
-    ("trunk_lean_deg", "sideways trunk lean", "°", 1),
-    ("hip_adduction_deg", "hip adduction", "°", 1),
-    ("stance_time_s", "ground contact time", " s", 3),
-)
+
+
+def metric_labels() -> dict[str, dict[str, Any]]:
+    """``metric_labels.yaml``: per summarised metric key, its ``label``, ``unit``, ``decimals`` and
+    ``main`` (shown first), in the file's order."""
+    return yaml.safe_load(resources.files("gaitscan.report").joinpath("metric_labels.yaml").read_text(encoding="utf-8"))
+
+
+#: per-side summary rows: (key, label, unit, decimals) of the ``main`` metrics; the others follow
+NUMBER_ROWS = tuple((k, v["label"], v["unit"], v["decimals"]) for k, v in metric_labels().items() if v.get("main"))
 
 
 def environment() -> jinja2.Environment:
@@ -155,8 +156,11 @@ def _number_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     left, right = summary.get("left") or {}, summary.get("right") or {}
     asym = summary.get("asymmetry") or {}
     known = {k for k, *_ in NUMBER_ROWS} | MARKER_SUMMARY_KEYS   # markers: their own section
-    extra = [(k, k.replace("_", " "), "", 2) for k in {**left, **right}
-             if k not in known and isinstance(left.get(k, right.get(k)), Mapping)]
+    labels = metric_labels()
+    present = [k for k in {**left, **right} if k not in known and isinstance(left.get(k, right.get(k)), Mapping)]
+    present.sort(key=lambda k: list(labels).index(k) if k in labels else len(labels))
+    extra = [(k, labels[k]["label"], labels[k]["unit"], labels[k]["decimals"]) if k in labels
+             else (k, k.replace("_", " "), "", 2) for k in present]
     rows = []
     for key, label, unit, dec in (*NUMBER_ROWS, *extra):
         if key not in left and key not in right:
