@@ -12,9 +12,7 @@ Methods (chosen from ``EVIDENCE.md`` §5), the same for every view:
   from contact on comes back toward the camera with the belt, moving down faster again: the
   contact is the heel's greatest downward acceleration within ``landing_window_s`` after the end
   of the foot's descent. In front the landed foot moves away, up: the contact is the heel's
-  lowest image point (Fellin's lowest heel position). From behind, the *last* such kick in the
-  window is taken: an earlier one is the rebound of the landing deceleration (on the model's
-  landmarks it moved one contact 12 frames early). Without a clear turn (a camera near foot
+  lowest image point (Fellin's lowest heel position). Without a clear turn (a camera near foot
   height) the contact is the end of the descent: the foot's downward speed falls below
   ``landed_frac`` of that descent's peak (the middle of the velocity drop — exact for an abrupt
   landing, early for a gently lowered foot). The model's world
@@ -329,10 +327,8 @@ class GaitEventDetector:
             if self.view == "rear":
                 seg = sig["heel_a"][lo:i + 1, j]
                 decel = abs(a[lo]) if np.isfinite(a[lo]) else np.inf
-                kick = self.cfg.turn_frac * decel
-                peaks = [q for q in range(1, len(seg) - 1) if seg[q] > kick and seg[q] >= seg[q - 1] and seg[q] >= seg[q + 1]]
-                if peaks:  # the last kick: an earlier one is the rebound of the landing deceleration
-                    tr.contact = off + lo + peaks[-1]
+                if np.isfinite(seg).any() and np.nanmax(seg) > self.cfg.turn_frac * decel:
+                    tr.contact = off + lo + int(np.nanargmax(seg))
             else:
                 seg = sig["heel_y"][lo:i + 1, j]
                 if np.isfinite(seg).any():
