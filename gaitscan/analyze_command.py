@@ -53,10 +53,6 @@ def summary_table(analysis: dict[str, Any]):
 @click.option("--end", "end_s", type=float, default=None, help="End time in seconds.")
 @click.option("--stride", type=click.IntRange(min=1), default=1, help="Analyse every n-th frame.")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
-@click.option("--capture-fps", type=float, default=None,
-              help="Slow-motion file: the frame rate the phone filmed at (e.g. 240); times become real time.")
-@click.option("--slowmo", type=float, default=None,
-              help="Slow-motion file: how many times slower than real it plays (e.g. 8); instead of --capture-fps.")
 @click.option("--overlay", is_flag=True,
               help="Also write overlay.mp4: skeleton, hip line coloured by drop, midline, landing points, step numbers.")
 @report_options
@@ -64,6 +60,10 @@ def summary_table(analysis: dict[str, Any]):
               help="Also track skin markers over the PSIS and heel counters (docs/capture-guide.md).")
 @click.option("--marker-color", default=None, metavar="NAME|H,S,V",
               help="Marker colour: green (default), magenta, orange, yellow, blue, or H,S,V (0-360, 0-100, 0-100).")
+@click.option("--capture-fps", type=float, default=None,
+              help="Slow-motion file: the frame rate the phone filmed at (e.g. 240); times become real time.")
+@click.option("--slowmo", type=float, default=None,
+              help="Slow-motion file: how many times slower than real it plays (e.g. 8); instead of --capture-fps.")
 def command(source: Path, out_dir: Optional[Path], height_cm: Optional[float], camera_roll_deg: Optional[float],
             overlay: bool, symptoms_file: Optional[Path], ask: bool, kb_file: Optional[Path], pdf: bool,
             runner_name: Optional[str],

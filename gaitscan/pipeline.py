@@ -140,8 +140,8 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     else:
         pelvis = no_video_estimator("no video given with the pose series: the pelvis image method needs the frames")
     camera_roll_deg, roll_source = _camera_roll(camera_roll_deg, frames_of, series)
-    analysis = analyse_series(real, height_cm=height_cm, camera_roll_deg=camera_roll_deg, pelvis_estimator=on_file_clock(pelvis, ts.scale),
-                              camera_roll_source=roll_source)
+    analysis = analyse_series(real, height_cm=height_cm, camera_roll_deg=camera_roll_deg,
+                              pelvis_estimator=on_file_clock(pelvis, ts.scale), camera_roll_source=roll_source)
     analysis = assess_time_scale(analysis, real, ts)
     if markers:  # issue 11: the clinic's skin markers, beside the markerless values
         from .markers.metrics import measure
