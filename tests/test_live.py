@@ -391,9 +391,13 @@ def test_window_opens_and_shows_the_overlay_under_xvfb(xvfb, tmp_path):
 @pytest.mark.slow
 def test_no_realtime_live_equals_analyze_and_realtime_stays_close(tmp_path):
     """The sample clip through the real model. ``--no-realtime`` processes every frame: the live
-    steps must be the analyze steps of the recording (same contacts, drops within 0.02°). In real
-    time the model keeps only some frames; per-side pelvic drop must stay within 1.0° and cadence
-    within 5 % of analyze on the whole clip (tolerances chosen from measured runs, see report)."""
+    steps must be the analyze steps of the recording (same contacts; landmark drops within 0.02°),
+    and live's pelvic drop — the streaming pelvis image estimator, template built from past frames
+    only — must agree with analyze's image-method ``pelvic_drop_deg`` (offline, iterated template
+    over the whole clip): per-side means within 1.0° (measured 0.28° left, 0.38° right), each step
+    within 3.0° (measured max 2.6°, the first step, on a 90-frame template). In real time the model
+    keeps only some frames; the image-measured steps' per-side pelvic drop must stay within 1.5°
+    and cadence within 5 % of analyze on the whole clip (tolerances from measured runs)."""
     if not SAMPLE.is_file():
         pytest.skip(f"sample clip missing: {SAMPLE}")
     out = tmp_path / "rec"
@@ -408,13 +412,21 @@ def test_no_realtime_live_equals_analyze_and_realtime_stays_close(tmp_path):
     assert live["frames_processed"] == live["frames_captured"] == n_video and live["frames_dropped"] == 0
     assert [s["contact_frame"] for s in live["steps"]] == [s["contact_frame"] for s in analysis["steps"]]
     assert [s["stance"] for s in live["steps"]] == [s["stance"] for s in analysis["steps"]]
-    # live measures the pelvis with the hip-landmark line; analyze may use the image method of
-    # gaitscan.pelvis on the recorded video — so compare like with like: the landmark drop
     for lv, off in zip(live["steps"], analysis["steps"]):
         if off["pelvic_drop_landmarks_deg"] is not None:
             assert lv["pelvic_drop_landmarks_deg"] == pytest.approx(off["pelvic_drop_landmarks_deg"], abs=0.02)
         if off["foot_offset_hipw"] is not None:
             assert lv["foot_offset_hipw"] == pytest.approx(off["foot_offset_hipw"], abs=0.005)
+    # the pelvic drop: live's streaming image estimator against analyze's offline one, same frames
+    assert analysis["pelvic_drop_method"] == "pelvis-image"
+    image_steps = [(lv, off) for lv, off in zip(live["steps"], analysis["steps"])
+                   if lv["pelvic_drop_deg"] is not None and off["pelvic_drop_deg"] is not None]
+    assert len(image_steps) >= 0.8 * len(analysis["steps"])
+    for lv, off in image_steps:
+        assert lv["pelvic_drop_deg"] == pytest.approx(off["pelvic_drop_deg"], abs=3.0)
+    for side in ("left", "right"):
+        pairs = [(lv["pelvic_drop_deg"], off["pelvic_drop_deg"]) for lv, off in image_steps if lv["stance"] == side]
+        assert np.mean([a for a, _ in pairs]) == pytest.approx(np.mean([b for _, b in pairs]), abs=1.0)
     assert (out / "report.html").is_file()
 
     from gaitscan.pose.landmarker import Landmarker
@@ -425,10 +437,14 @@ def test_no_realtime_live_equals_analyze_and_realtime_stays_close(tmp_path):
     assert rep.end_reason.startswith("end of file")
     assert rep.dropped_share > 0.2            # the model cannot keep up with 60 fps on this machine …
     assert rep.latency_ms(0.95) < 400         # … yet what it shows is recent (measured p95 ≈ 100 ms)
+    rt_drop = {}
     for side in ("left", "right"):
-        off = np.mean([s["pelvic_drop_landmarks_deg"] for s in analysis["steps"]
-                       if s["stance"] == side and s["pelvic_drop_landmarks_deg"] is not None])
-        assert getattr(rep.rolling, side).pelvic_drop_deg == pytest.approx(off, abs=1.0)
-    print(f"realtime: {rep.summary_line()}; drop L {rep.rolling.left.pelvic_drop_deg:.2f} R "
-          f"{rep.rolling.right.pelvic_drop_deg:.2f}, cadence {rep.rolling.cadence_spm} vs analyze {analysis['cadence_spm']}")
+        off = np.mean([s["pelvic_drop_deg"] for s in analysis["steps"]
+                       if s["stance"] == side and s["pelvic_drop_deg"] is not None])
+        mine = [s.pelvic_drop_deg for s in rep.steps if s.stance == side and s.pelvic_drop_deg is not None
+                and "pelvic_drop_image" not in s.not_measurable]    # measured from the image, not the fallback
+        rt_drop[side] = (np.mean(mine) if mine else None, len(mine), off)
+        assert mine and np.mean(mine) == pytest.approx(off, abs=1.5)
+    print(f"realtime: {rep.summary_line()}; image-measured drop (mean, steps, analyze) {rt_drop}, "
+          f"cadence {rep.rolling.cadence_spm} vs analyze {analysis['cadence_spm']}")
     assert rep.rolling.cadence_spm == pytest.approx(analysis["cadence_spm"], rel=0.05)

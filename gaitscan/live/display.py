@@ -2,7 +2,8 @@
 
 :func:`render` (pure) draws onto a copy of the frame: the skeleton
 (:func:`gaitscan.pose.overlay.draw_skeleton`), the hip line coloured by the current pelvic drop
-(:data:`LEVEL_RGB`: green below half the target maximum, amber below it, red above), the body
+(:data:`LEVEL_RGB`: green below half the target maximum, amber below it, red above; the pelvis
+image estimator's current obliquity, the hip-landmark line's while it withholds it), the body
 midline (a vertical through the hip midpoint — the crossover reference), each foot's last landing
 point (green, red when it crossed over), a panel of rolling per-side numbers, the feedback cues,
 the measured throughput/drop/latency, and a one-line key help. :class:`Window` shows it with
@@ -100,6 +101,8 @@ def _panel(img: np.ndarray, update: Optional[FrameUpdate], fb: Optional[Feedback
                      f"{_fmt(None if rc is None else 100 * rc, '.0f', '%'):>9s}", TEXT_RGB))
         target = f"   target {fb.target_spm[0]:.0f}-{fb.target_spm[1]:.0f}" if fb is not None and fb.target_spm else ""
         rows.append((f"cadence {_fmt(r.cadence_spm, '.0f', ' steps/min')}{target}", TEXT_RGB))
+        if update.pelvis_reason:
+            rows.append((f"pelvis from hip landmarks: {update.pelvis_reason}"[:90], LEVEL_RGB["warn"]))
     if fb is not None:
         rows += [(c.text, LEVEL_RGB[c.level]) for c in fb.cues]
     width = max(cv2.getTextSize(t, font, scale, th)[0][0] for t, _ in rows) + int(20 * s)

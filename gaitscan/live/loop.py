@@ -102,7 +102,7 @@ def numbers_line(update: FrameUpdate, fb: FeedbackState, report: LiveReport) -> 
             f"R {f(r.right.pelvic_drop_deg, '+.1f')} deg | landing L {f(r.left.foot_offset_hipw, '+.2f')} "
             f"R {f(r.right.foot_offset_hipw, '+.2f')} hipw | crossover L {pct(r.left.crossover_rate)} "
             f"R {pct(r.right.crossover_rate)} | {f(report.fps, '.1f')} fps, {pct(report.dropped_share)} dropped, "
-            f"latency {f(lat, '.0f')} ms")
+            f"latency {f(lat, '.0f')} ms" + (f" | pelvis from hip landmarks: {update.pelvis_reason}" if update.pelvis_reason else ""))
 
 
 def run_live(source: FrameSource, detect: Detect, session: LiveSession, feedback: Feedback, targets: Targets, *,
@@ -132,7 +132,7 @@ def run_live(source: FrameSource, detect: Detect, session: LiveSession, feedback
                 if window is not None and last_bgr is not None:
                     action = window.show(last_bgr)
             else:
-                update = session.add(frame.t, detect(frame.rgb, frame.t))
+                update = session.add(frame.t, detect(frame.rgb, frame.t), frame.rgb)
                 fb = feedback.update(update, session.steps)
                 if audio is not None:
                     audio.set_tempo(fb.metronome_spm)

@@ -12,7 +12,15 @@ It chains the offline pipeline's own parts, frame by frame:
    that detector (``update``), exactly as :func:`~gaitscan.metrics.events.detect_events` does;
 4. each stance the detector completes gets its metrics from
    :func:`~gaitscan.metrics.steps.compute_steps` on a trailing window of frames (the previous
-   stance and half a second before it), with the pelvis obliquity of the same estimator table.
+   stance and half a second before it);
+5. pelvic obliquity (rear/front views) comes from the pelvis in the image, as in ``gaitscan
+   analyze``: every frame's image and runner landmarks go to a streaming
+   :class:`~gaitscan.pelvis.PelvisEstimator` (``update``), whose answer against the template
+   built so far plus that template's level (:meth:`~gaitscan.pelvis.PelvisEstimator.live_obliquity`)
+   is the frame's obliquity — the step's drop is read at midstance, unsmoothed, as offline. While
+   the estimator withholds its answer (warming up, runner too small, pelvis covered, too few
+   confident frames) the hip-landmark line is used and the reason is given
+   (:attr:`FrameUpdate.pelvis_reason`, ``not_measurable["pelvic_drop_image"]`` of the step).
 
 So a live step and an offline step on the same frames come from the same code; they differ only
 in where the zero-phase smoothing sees the clip's edge (the window's start and end instead of the
@@ -29,10 +37,12 @@ import numpy as np
 from ..metrics.analysis import facing_direction
 from ..metrics.events import FOOT_POINTS, HEEL, METHODS, EventResult, GaitEventDetector, Stance, leg_length_px
 from ..metrics.filtering import smooth_runs
-from ..metrics.pelvis import ESTIMATORS, landmark_obliquity
+from ..metrics.pelvis import ESTIMATORS, image_to_runner, landmark_obliquity
 from ..metrics.steps import Step, body_scale, compute_steps
 from ..metrics.summary import cadence
 from ..metrics.view import View, detect_view, relabel_sides
+from ..pelvis import METHOD as IMAGE_METHOD
+from ..pelvis import PelvisEstimator
 from ..pose import landmarks as lm
 from ..pose.landmarker import People, RunnerTracker
 from ..pose.landmarks import N_LANDMARKS
@@ -94,7 +104,9 @@ class FrameUpdate:
     ``runner``: the runner with sides assigned, None when not found; ``obliquity_deg``: the hip
     line's angle in this frame (runner frame, + = right hip lower; None before the view is known
     or without hips); ``view``: None during the warm-up; ``new_steps``: steps completed by this
-    frame; ``rolling``: the rolling numbers after them; ``landings``: each side's last landing.
+    frame; ``rolling``: the rolling numbers after them; ``landings``: each side's last landing;
+    ``pelvis_method``: what ``obliquity_deg`` and new steps' drops come from (``"pelvis-image"`` or
+    ``"landmarks"``); ``pelvis_reason``: why not from the image, when it is not.
     """
 
     t: float
@@ -106,6 +118,8 @@ class FrameUpdate:
     rolling: Rolling
     landings: dict[str, Landing] = field(default_factory=dict)
     row: Optional[PoseRow] = None
+    pelvis_method: str = "landmarks"
+    pelvis_reason: Optional[str] = None
 
 
 def _mean(values: list) -> Optional[float]:
@@ -141,6 +155,10 @@ class PoseRow:
     world: np.ndarray
     detected: bool
     n_people: int
+    #: the frame's pelvis rotation against the image estimator's template so far (image degrees,
+    #: level not added; NaN = not matched) and its confidence 0..1
+    pelvis_match_deg: float = float("nan")
+    pelvis_confidence: float = 0.0
 
 
 def detector_feet(xy: np.ndarray) -> np.ndarray:
@@ -166,15 +184,17 @@ class LiveSession:
 
     ``width``/``height``: frame size (px); ``warmup_s``: runner-visible time before the view and
     frame rate are decided; ``window_steps``: steps per side in the rolling numbers;
-    ``pelvis_method``: a name in :data:`gaitscan.metrics.pelvis.ESTIMATORS`;
+    ``pelvis_method``: ``"pelvis-image"`` (the default: the image estimator on the frames given to
+    :meth:`add`, the hip-landmark line where it refuses or no frame is given) or a name in
+    :data:`gaitscan.metrics.pelvis.ESTIMATORS`;
     ``camera_roll_deg``/``height_cm``: as for ``gaitscan analyze``.
     """
 
     def __init__(self, *, width: int, height: int, warmup_s: float = 2.0, window_steps: int = 10,
-                 pelvis_method: str = "landmarks", camera_roll_deg: Optional[float] = None,
+                 pelvis_method: str = IMAGE_METHOD, camera_roll_deg: Optional[float] = None,
                  height_cm: Optional[float] = None, keep_s: float = 6.0) -> None:
-        if pelvis_method not in ESTIMATORS:
-            raise ValueError(f"unknown pelvis method {pelvis_method!r}; known: {sorted(ESTIMATORS)}")
+        if pelvis_method not in ESTIMATORS and pelvis_method != IMAGE_METHOD:
+            raise ValueError(f"unknown pelvis method {pelvis_method!r}; known: {sorted([*ESTIMATORS, IMAGE_METHOD])}")
         self.width, self.height = int(width), int(height)
         self.warmup_s, self.window_steps, self.keep_s = warmup_s, window_steps, keep_s
         self.pelvis_method, self.height_cm = pelvis_method, height_cm
@@ -195,10 +215,14 @@ class LiveSession:
         self._fed = 0
         self._recent: list[Stance] = []   # the last stances completed, in contact order
         self._leg = float("nan")
+        self.pelvis = PelvisEstimator(keep_patches=False) if self.pelvis_method == IMAGE_METHOD else None
+        self.pelvis_reason: Optional[str] = "no image given" if self.pelvis is not None else None
 
     # ------------------------------------------------------------------ per frame
-    def add(self, t: float, people: People) -> FrameUpdate:
-        """Add the people found in the frame at ``t`` seconds; return what changed."""
+    def add(self, t: float, people: People, rgb: Optional[np.ndarray] = None) -> FrameUpdate:
+        """Add the people found in the frame at ``t`` seconds; return what changed. ``rgb``
+        (H, W, 3) uint8: the frame itself, for the pelvis image estimator (without it the pelvis
+        is measured from the hip landmarks)."""
         pick = self.tracker.update(people.hip_centre, people.torso_px, t) if len(people) else None
         nan2, nan1, nan3 = np.full((N_LANDMARKS, 2), np.nan), np.full(N_LANDMARKS, np.nan), np.full((N_LANDMARKS, 3), np.nan)
         if pick is None:
@@ -206,6 +230,7 @@ class LiveSession:
         else:
             row = PoseRow(t, people.xy[pick], people.visibility[pick], people.presence[pick], people.world[pick], True,
                        people.count_distinct(pick))
+        row = self._measure_pelvis(row, rgb)
         new: list[Step] = []
         if self.detector is None:
             self._warm.append(row)
@@ -215,13 +240,45 @@ class LiveSession:
             rel = self._relabel([row])[0]
             new = self._feed(rel)
         runner = Runner(rel.xy, rel.visibility) if rel is not None and rel.detected else None
-        obl = None
+        obl, method = None, "landmarks"
         if runner is not None and self.view is not None and self.view != "side":
-            one = rows_to_series([rel], self.width, self.height)
-            v = float(landmark_obliquity(one, self.view, self.roll).deg[0])
+            v = float(self._image_obliquity([rel])[0]) if self._image_ok() else float("nan")
+            if np.isfinite(v):
+                method = IMAGE_METHOD
+            else:
+                one = rows_to_series([rel], self.width, self.height)
+                v = float(landmark_obliquity(one, self.view, self.roll).deg[0])
             obl = v if np.isfinite(v) else None
         return FrameUpdate(t, runner, row.n_people, obl, self.view, new,
-                           rolling_stats(self.steps, self.window_steps), dict(self.landings), row)
+                           rolling_stats(self.steps, self.window_steps), dict(self.landings), row,
+                           method, None if self.pelvis is None else self.pelvis_reason)
+
+    # ------------------------------------------------------------------ pelvis from the image
+    def _measure_pelvis(self, row: PoseRow, rgb: Optional[np.ndarray]) -> PoseRow:
+        """Feed the frame to the image estimator (rear/front views, or while the view is being
+        decided — its patch needs only the hips' midpoint and distance, not their labels)."""
+        if self.pelvis is None or self.view == "side":
+            if self.view == "side" and self.pelvis is not None:
+                self.pelvis_reason = "side view: the pelvis image method needs a rear or front view"
+            return row
+        if rgb is None:
+            self.pelvis_reason = "no image given"
+            return row
+        match = self.pelvis.update(rgb, row.xy)
+        self.pelvis_reason = self.pelvis.live_refusal()
+        if match is None:
+            return row
+        return replace(row, pelvis_match_deg=float(match.deg), pelvis_confidence=self.pelvis.confidence(match))
+
+    def _image_ok(self) -> bool:
+        return self.pelvis is not None and self.pelvis_reason is None and self.view in ("rear", "front")
+
+    def _image_obliquity(self, rows: list[PoseRow]) -> np.ndarray:
+        """Runner-frame obliquity of ``rows`` from the image estimator: the template's current
+        level plus each frame's match; NaN where not matched or not confident."""
+        min_conf = self.pelvis.lim["confidence"]["min_frame_confidence"]
+        rel = np.array([r.pelvis_match_deg if r.pelvis_confidence >= min_conf else np.nan for r in rows], float)
+        return image_to_runner(self.pelvis.live_level() + rel, self.view, self.roll)
 
     def finish(self) -> list[Step]:
         """End of the stream (file ended, camera stopped): the stances still undecided in the
@@ -252,13 +309,13 @@ class LiveSession:
         warm, self._warm = self._warm, []
         new: list[Step] = []
         for i, r in enumerate(warm):
-            new += self._feed(PoseRow(r.t, rel.xy[i], rel.visibility[i], rel.presence[i], rel.world[i], r.detected,
-                                   r.n_people))
+            new += self._feed(replace(r, xy=rel.xy[i], visibility=rel.visibility[i], presence=rel.presence[i],
+                                      world=rel.world[i]))
         return new
 
     def _relabel(self, rows: list[PoseRow]) -> list[PoseRow]:
         rel = relabel_sides(rows_to_series(rows, self.width, self.height), self.view).series
-        return [PoseRow(r.t, rel.xy[i], rel.visibility[i], rel.presence[i], rel.world[i], r.detected, r.n_people)
+        return [replace(r, xy=rel.xy[i], visibility=rel.visibility[i], presence=rel.presence[i], world=rel.world[i])
                 for i, r in enumerate(rows)]
 
     # ------------------------------------------------------------------ events and steps
@@ -295,8 +352,13 @@ class LiveSession:
         shifted = [replace(s, contact=s.contact - lo, midstance=s.midstance - lo, toe_off=s.toe_off - lo) for s in chain]
         events = EventResult(shifted, feet, 0.0, 0.0, METHODS[self.view])
         fps = window.fps if np.isfinite(window.fps) else self.fps
-        obl = smooth_runs(ESTIMATORS[self.pelvis_method](window, self.view, self.roll).deg, fps)
         obl_lm = smooth_runs(landmark_obliquity(window, self.view, self.roll).deg, fps)
+        if self._image_ok():
+            obl = self._image_obliquity(rows)   # final per-frame values: not low-passed again, as offline
+        elif self.pelvis is not None:
+            obl = obl_lm
+        else:
+            obl = smooth_runs(ESTIMATORS[self.pelvis_method](window, self.view, self.roll).deg, fps)
         computed = compute_steps(window, self.view, events, obl, obl_lm, scale=body_scale(window, self.height_cm),
                                  facing=self.facing, camera_roll_deg=self.roll)
         out = []
@@ -305,6 +367,8 @@ class LiveSession:
                 continue
             step = replace(step, contact_frame=step.contact_frame + lo, midstance_frame=step.midstance_frame + lo,
                            toe_off_frame=step.toe_off_frame + lo)
+            if self.pelvis is not None and not self._image_ok() and self.view != "side":
+                step.not_measurable["pelvic_drop_image"] = f"{self.pelvis_reason}; hip-landmark line used"
             out.append(step)
             heel = feet[st.contact, st.track, HEEL]
             if np.all(np.isfinite(heel)):

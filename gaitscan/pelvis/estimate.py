@@ -48,6 +48,10 @@ METHOD = "pelvis-image"
 #: frames before a live estimate is given (the template needs a few strides of averaging)
 _WARMUP_FRAMES = 30
 _HIP_WIDTH_WINDOW = 90
+#: live use: frames of template before an estimate is shown (:meth:`PelvisEstimator.live_refusal`)
+_LIVE_WARMUP_FRAMES = 90
+#: live use: template frames between two recomputations of its symmetry-axis tilt
+_LEVEL_EVERY = 15
 
 
 @lru_cache(maxsize=1)
@@ -140,9 +144,12 @@ class _PatchStore:
 class PelvisEstimator:
     """Frame-by-frame pelvis obliquity (see the module docstring). Not thread-safe."""
 
-    def __init__(self, lim: Optional[dict[str, Any]] = None) -> None:
+    def __init__(self, lim: Optional[dict[str, Any]] = None, *, keep_patches: bool = True) -> None:
+        """``keep_patches=False`` (live use, which never calls :meth:`result`): no patch is kept
+        beyond the running template sum, so an hour-long session needs no growing temporary file."""
         self.lim = lim if lim is not None else limits()
         self.geo = PatchGeometry.from_limits(self.lim["patch"])
+        self.keep_patches = keep_patches
         self.reset()
 
     def reset(self) -> None:
@@ -156,6 +163,9 @@ class PelvisEstimator:
         self._all_hipw: list[float] = []
         self._sum: Optional[np.ndarray] = None
         self._n = 0
+        self._level: Optional[tuple[int, float]] = None   # live: (template frames, symmetry tilt)
+        self._matched = 0    # live: frames matched against the running template …
+        self._confident = 0  # … and those confident enough to give an angle
 
     def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True,
                hip_width_px: Optional[float] = None) -> Optional[Match]:
@@ -186,13 +196,63 @@ class PelvisEstimator:
         centre = (hl + hr) / 2
         patch = extract(rgb, centre, hw, self.geo)
         c = contrast(patch)
-        self._patches.append(self._store.append(c))
+        self._patches.append(self._store.append(c) if self.keep_patches else -1)
         self._covered.append(quality.covered_fraction(rgb, patch, centre, hw, self.geo, self.lim["refuse"]))
         self._sum = c.astype(np.float64) if self._sum is None else self._sum + c
         self._n += 1
         if self._n < _WARMUP_FRAMES or not match:
             return None
-        return match_rotation(c, self._core(self._sum / self._n), self.lim["search"]["max_deg"], self.lim["search"]["step_deg"])
+        found = match_rotation(c, self._core(self._sum / self._n), self.lim["search"]["max_deg"], self.lim["search"]["step_deg"])
+        self._matched += 1
+        self._confident += int(self.confidence(found) >= self.lim["confidence"]["min_frame_confidence"])
+        return found
+
+    # ------------------------------------------------------------------ live use
+    def confidence(self, match: Match) -> float:
+        """A frame's confidence 0..1 from its match (:func:`gaitscan.pelvis.quality.frame_confidence`)."""
+        return quality.frame_confidence(match, self.lim["confidence"])
+
+    def live_obliquity(self, match: Optional[Match]) -> tuple[float, float]:
+        """(image obliquity in degrees, confidence) of the frame :meth:`update` just matched, from
+        the frames seen so far: the running template's symmetry-axis tilt (:meth:`live_level`) plus
+        the frame's rotation against that template — :meth:`result`'s sum without its iterated
+        template. NaN (and the confidence) when the frame is not matched, not confident, or the
+        estimate is withheld (:meth:`live_refusal`)."""
+        if match is None:
+            return float("nan"), 0.0
+        conf = self.confidence(match)
+        if conf < self.lim["confidence"]["min_frame_confidence"] or self.live_refusal() is not None:
+            return float("nan"), conf
+        return self.live_level() + match.deg, conf
+
+    def live_level(self) -> float:
+        """The running template's symmetry-axis tilt (image degrees; NaN before any patch),
+        recomputed every ``_LEVEL_EVERY`` frames added to the template."""
+        if self._sum is None:
+            return float("nan")
+        if self._level is None or self._n - self._level[0] >= _LEVEL_EVERY:
+            srch = self.lim["search"]
+            tilt = symmetry_tilt((self._sum / self._n).astype(np.float32), self.geo.margin_px, srch["max_deg"],
+                                 srch["step_deg"] / 2)
+            self._level = (self._n, tilt.deg)
+        return self._level[1]
+
+    def live_refusal(self) -> Optional[str]:
+        """Why no live estimate is given yet (or at all), from the frames seen so far; None when it is.
+
+        The whole-clip refusals of :meth:`result` (runner too small, pelvis covered, too few
+        confident frames) on the frames so far, and a warm-up: nothing until ``_LIVE_WARMUP_FRAMES``
+        frames have built the template (the first patches are scaled by a hip-width median of few
+        frames, and the template of a handful of strides is still blurred)."""
+        hw = float(np.median(self._all_hipw)) if self._all_hipw else float("nan")
+        reason = quality.clip_refusal(hw, np.asarray(self._covered, float), self.lim["refuse"])
+        if reason is not None:
+            return reason
+        if self._n < _LIVE_WARMUP_FRAMES:
+            return f"warming up: pelvis seen in {self._n} of the {_LIVE_WARMUP_FRAMES} frames needed"
+        if self._matched and self._confident / self._matched < self.lim["refuse"]["min_valid_fraction"]:
+            return quality.too_few(np.ones(self._confident, bool), np.ones(self._matched, bool), self.lim["refuse"])
+        return None
 
     def _core(self, full: np.ndarray) -> np.ndarray:
         m = self.geo.margin_px
@@ -220,6 +280,8 @@ class PelvisEstimator:
 
     def result(self) -> PelvisTrace:
         """The offline estimate over every frame given so far (iterated template)."""
+        if not self.keep_patches:
+            raise RuntimeError("PelvisEstimator(keep_patches=False) keeps no patches: result() needs them")
         T = len(self._patches)
         nan = np.full(T, np.nan)
         hw = float(np.median(self._all_hipw)) if self._all_hipw else float("nan")
