@@ -29,16 +29,8 @@ stance (Dingenen 2018's "deepest landing position").
 
 Feet are **followed through time**: each frame's two feet are assigned to two tracks by
 constant-velocity continuity, never by the model's labels (which swap in 10–30 % of frames near
-the midline). Which track is the left foot is a slowly forgetting vote of the model's labels,
+the midline). Which track is the left foot is a slowly forgetting vote of the model's labels and,
 never the feet's image order (a crossover puts them in the wrong order).
-
-**Side view.** From the side the model's labels do not stay with a physical foot: near the
-crossing both sit on the stance foot, then one jumps to the swing foot, so a track follows "the
-front foot" and peaks once per *step*. A side-view contact is therefore a most-forward point of
-the *foremost* heel (the larger of the two tracks' heel positions relative to the pelvis — label
-free), and left/right come from alternation: successive contacts alternate feet, the first named
-by the label vote. Toe-offs still come from the track that opened the stance, which can jump to
-the other foot mid-stance: side-view stance times are unreliable (cadence is not affected).
 
 **Start of a clip, and gaps.** The thresholds are fractions of the window's own speeds, so no
 decision is made before the window holds ``warmup_s`` (about one stride); the warm-up frames are
