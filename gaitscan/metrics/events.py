@@ -93,7 +93,6 @@ class _Track:
     peak_v: float = 0.0               # fastest downward speed of the current descent
     ready: bool = False               # seen not descending since it was first seen or lost (see _step)
     gap: int = 0                      # frames missing in a row
-    side: Optional[str] = None        # side view: the foot of the open stance, by alternation
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,6 @@ class GaitEventDetector:
         self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 2) feet in track order
         self.swap_count = 0
         self._next_k = 0  # the next frame to decide
-        self._last_side: Optional[str] = None  # side view: the foot of the last contact
 
     def update(self, t: float, feet: np.ndarray, pelvis: np.ndarray, leg_px: float) -> list[Stance]:
         """Add one frame; return the stances completed by it (usually none).
@@ -261,8 +259,7 @@ class GaitEventDetector:
         fps, fc = self.fps, self.cfg.cutoff_hz
         out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, fc)}
         if self.view == "side":
-            out["ap"] = ap = _smooth_feet((feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale, fps, fc)
-            out["front"] = np.fmax(ap[:, 0], ap[:, 1])
+            out["ap"] = _smooth_feet((feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale, fps, fc)
         low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
         low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
         y = _smooth_feet(low, fps, fc)
@@ -302,23 +299,13 @@ class GaitEventDetector:
             return None
         off = k - i
         rising = v[i] < -self.cfg.rise_frac * up
-        if self.view == "side":
-            # a contact is a most anterior point of the FOREMOST heel (label-free: from the side the
-            # model's labels, and so the tracks, often jump between the feet or put both on one foot,
-            # and then each track alone peaks at every step); it opens a stance on the track holding
-            # that heel (a stance of that track still open had no toe-off seen: it is dropped)
-            m = max(1, int(round(self.cfg.peak_halfwidth_s * self.fps)))
-            if self._foremost(sig["ap"], i, j) and self._is_peak(sig["front"], i, m, +1):
-                tr.state, tr.contact = "stance", k
-                # which foot: contacts alternate (the labels cannot tell); the first is named by the vote
-                voted = "left" if ((self._vote >= 0) == (j == 0)) else "right"
-                tr.side = voted if self._last_side is None else ("right" if self._last_side == "left" else "left")
-                self._last_side = tr.side
-                return None
-            if tr.state == "swing":
-                return None
         if tr.state == "swing":
             if k - tr.toe_off < self.cfg.min_swing_s * self.fps:
+                return None
+            if self.view == "side":
+                m = max(1, int(round(self.cfg.peak_halfwidth_s * self.fps)))
+                if self._is_peak(sig["ap"][:, j], i, m, +1):
+                    tr.state, tr.contact = "stance", k
                 return None
             if v[i] > self.cfg.descent_frac * down:
                 if not tr.ready:  # descending since the clip or the valid run began: its contact is unseen
@@ -371,12 +358,6 @@ class GaitEventDetector:
         return len(w) == n and bool(np.all(w < level))
 
     @staticmethod
-    def _foremost(ap: np.ndarray, i: int, j: int) -> bool:
-        """Track ``j``'s heel is the more anterior of the two at window index ``i`` (ties go to track 0)."""
-        o = ap[i, 1 - j]
-        return bool(not np.isfinite(o) or ap[i, j] > o or (ap[i, j] == o and j == 0))
-
-    @staticmethod
     def _is_peak(x: np.ndarray, i: int, m: int, sign: int) -> bool:
         """``x[i]`` is a strict local extremum (max for sign +1) over ±m and in the outer quarter of the window's range."""
         lo, hi = i - m, i + m + 1
@@ -400,8 +381,6 @@ class GaitEventDetector:
         mid = contact + int(np.nanargmax(seg)) if np.isfinite(seg).any() else (contact + toe_off) // 2
         t = self._t
         side: Side = "left" if ((self._vote >= 0) == (j == 0)) else "right"  # identity as known now
-        if self.view == "side" and self._tracks[j].side is not None:
-            side = self._tracks[j].side  # type: ignore[assignment]
         return Stance(side, contact, mid, toe_off, t[contact - off], t[mid - off], t[toe_off - off], j)
 
 
