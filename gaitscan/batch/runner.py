@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import signal
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
 
@@ -34,6 +35,19 @@ JobFn = Callable[[JobSpec], JobResult]
 MAX_CRASHES = 2
 
 
+def _exit_quietly_on_ctrl_c() -> None:
+    """Worker initializer: Ctrl-C (sent to the whole process group) ends a worker with exit 130.
+
+    The coordinator reports the interrupt and shuts the pool down; without this, an idle worker
+    blocked on its call queue dies with a KeyboardInterrupt traceback on the user's terminal.
+    ``SystemExit`` leaves a worker without a traceback (and runs its clean-up).
+    """
+    def leave(signum, frame):  # noqa: ARG001 — signal handler signature
+        raise SystemExit(130)
+
+    signal.signal(signal.SIGINT, leave)
+
+
 def run_local(specs: Iterable[JobSpec], *, jobs: int, job_fn: JobFn) -> Iterator[JobResult]:
     """Run ``job_fn`` over ``specs`` on ``jobs`` spawned worker processes; yield results as they finish."""
     if jobs < 1:
@@ -42,7 +56,7 @@ def run_local(specs: Iterable[JobSpec], *, jobs: int, job_fn: JobFn) -> Iterator
     crashes: dict[str, int] = {}
     context = multiprocessing.get_context("spawn")
     while queue:
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_exit_quietly_on_ctrl_c)
         in_flight: dict[cf.Future, JobSpec] = {}
         broken = False
         try:
