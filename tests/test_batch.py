@@ -28,6 +28,7 @@ from gaitscan.batch.job import run_job
 from gaitscan.batch.keymetrics import key_metrics
 from gaitscan.batch.outdir import STAGING, OutputFolder
 from gaitscan.errors import InputError, OutputError, UsageError
+from gaitscan.report.pdf import CHROMIUM, OFFLINE_ARGS
 
 EXAMPLE = Path(__file__).parent / "data" / "analysis_rear_example.json"
 
@@ -389,7 +390,6 @@ def test_sigkill_after_the_first_video_then_rerun_finishes_exactly_once(tmp_path
     assert sorted(_summary(out)) == sorted(GOOD_VIDEOS)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.mark.slow
@@ -403,9 +403,7 @@ def test_index_html_opens_in_headless_chromium_without_errors_or_network(real_ba
     errors: list[str] = []
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(OFFLINE_ARGS))
         try:
             page = browser.new_page()
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

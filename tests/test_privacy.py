@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import corpus as C
+from gaitscan.report.pdf import CHROMIUM, OFFLINE_ARGS
 
 BLOCK = '''
 import socket
@@ -34,7 +35,6 @@ socket.getaddrinfo = _refuse
 #: a file name and a runner name that would run script if pasted into HTML unescaped (no '/': file names)
 EVIL_FILE = """<img src=x onerror="window.__pwned=1"> 'q' "run".mp4"""
 EVIL_RUNNER = """<script>window.__pwned=2</script>"Ann" 'O'Neil'"""
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def offline_env(tmp: Path) -> dict[str, str]:
@@ -112,9 +112,7 @@ def test_report_with_hostile_names_runs_no_script_in_chromium(offline_run: dict)
     html = offline_run["root"] / "out" / "report.html"
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(OFFLINE_ARGS))
         try:
             page = browser.new_page()
             page.on("request", lambda req: requests.append(req.url))

@@ -18,9 +18,9 @@ from gaitscan.report.keyframes import pick_steps
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 EVIL = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from gaitscan.report.pdf import CHROMIUM, OFFLINE_ARGS
+
+CHROMIUM_ARGS = list(OFFLINE_ARGS)
 
 
 @pytest.fixture()

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import click
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+from gaitscan.report.pdf import CHROMIUM, OFFLINE_ARGS
 
 
 @click.command()
@@ -33,7 +31,7 @@ def main(out_dir: Path, png: Path, width: int, height: int, full: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(OFFLINE_ARGS))
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             errors: list[str] = []

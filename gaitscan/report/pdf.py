@@ -11,10 +11,15 @@ from ..atomic import atomic_path
 from ..errors import OutputError
 
 PathLike = Union[str, Path]
-CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-pdf-header-footer")
+#: Debian's Chromium, the browser the report is printed and tested with
+CHROMIUM = Path("/usr/bin/chromium")
+CANDIDATES = (str(CHROMIUM), "chromium", "chromium-browser", "google-chrome")
+#: flags for a Chromium that never reaches the network on its own (no background services,
+#: updates or sync — on a closed network they fail noisily) and runs as root without a GPU;
+#: shared by the PDF printer, tools/screenshot_report.py and the browser tests (Playwright ``args``)
+OFFLINE_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync")
+FLAGS = ("--headless", *OFFLINE_ARGS, "--no-pdf-header-footer")
 TIMEOUT_S = 120
 
 
