@@ -53,25 +53,16 @@ def write_test_video(path: Path, n_frames: int = 6, *, width: int = 64, height: 
     """Write a tiny video with PyAV: frame ``i`` is grey level ``8·i mod 256`` with a white 8×8 marker in
     the top-left corner; ``rotation`` (degrees counter-clockwise, as PyAV reads it back) is stored
     as display-matrix metadata. ``codec="png"`` allows odd sizes (use a ``.mov`` path)."""
-    import av
     import numpy as np
+    from corpus import encode_rgb_frames
 
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height = width, height
-        stream.pix_fmt = "rgb24" if codec == "png" else "yuv420p"
-        if rotation:
-            stream.set_display_rotation(rotation)
+    def frames():
         for i in range(n_frames):
             rgb = np.full((height, width, 3), 8 * i % 256, np.uint8)
             rgb[:8, :8] = 255
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+            yield rgb
+
+    return encode_rgb_frames(path, frames(), fps=fps, rotation=rotation, codec=codec)
 
 
 @pytest.fixture

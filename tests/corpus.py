@@ -33,6 +33,31 @@ def base_render(path: Path, *, view: str = "rear", fps: float = 30, duration_s: 
     return path
 
 
+def encode_rgb_frames(path: Path, frames: Iterable[np.ndarray], *, fps: int = 30, rotation: int = 0,
+                      codec: str = "libx264") -> Path:
+    """Encode (H, W, 3) uint8 RGB ``frames`` with PyAV at a constant ``fps`` (frame ``i`` at
+    ``i / fps`` s); ``rotation`` (degrees counter-clockwise, as PyAV reads it back) is stored as
+    display-matrix metadata; ``codec="png"`` keeps odd sizes (use a ``.mov`` path)."""
+    with av.open(str(path), mode="w") as container:
+        stream = None
+        for i, rgb in enumerate(frames):
+            if stream is None:
+                stream = container.add_stream(codec, rate=fps)
+                stream.height, stream.width = rgb.shape[:2]
+                stream.pix_fmt = "rgb24" if codec == "png" else "yuv420p"
+                stream.time_base = Fraction(1, fps)
+                if rotation:
+                    stream.set_display_rotation(rotation)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        if stream is not None:
+            for packet in stream.encode():
+                container.mux(packet)
+    return path
+
+
 def frames_of(src: Path) -> list[tuple[float, np.ndarray]]:
     """(time s, upright RGB) of every frame of ``src``."""
     with iter_frames(src) as stream:
@@ -167,20 +192,7 @@ def portrait_rotated(src_portrait: Path, dst: Path, rotation: int = 90) -> Path:
     frames = frames_of(src_portrait)
     k = {90: -1, 270: 1, 180: 2}[rotation]  # stored = upright turned the opposite way
     stored = [np.ascontiguousarray(np.rot90(rgb, k)) for _, rgb in frames]
-    h, w = stored[0].shape[:2]
-    with av.open(str(dst), mode="w") as container:
-        stream = container.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.time_base = Fraction(1, 30)
-        stream.set_display_rotation(rotation)
-        for i, rgb in enumerate(stored):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return dst
+    return encode_rgb_frames(dst, stored, fps=30, rotation=rotation)
 
 
 # ------------------------------------------------------------------ other inputs
