@@ -12,26 +12,32 @@ import importlib
 import io
 import json
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 from .atomic import check_writable_dir, write_text
 from .errors import InputError, NotMeasurableError
 from .metrics.analysis import analyse_series
+from .metrics.pelvis import Obliquity, ObliquityEstimator, image_to_runner
 from .metrics.steps import Step
-from .metrics.view import detect_view
-from .pelvis import image_obliquity_estimator, no_video_estimator
+from .metrics.view import View, detect_view
+from .pelvis import METHOD, image_obliquity_estimator, no_video_estimator
 from .pose.series import PoseSeries
+from .pose.sidepass import SidePass
 from .timescale import (apply_time_scale, assess_time_scale, check_edit_lists, on_file_clock, record_time_scale,
                         resolve_time_scale)
 
 PathLike = Union[str, Path]
 #: steps.csv's first columns: every per-step scalar of :class:`gaitscan.metrics.steps.Step` (then :func:`csv_columns`)
 CSV_COLUMNS = [f for f in Step.__dataclass_fields__ if f != "not_measurable"]
+#: the camera roll is read from the scene in one frame every so many seconds
+SCENE_ROLL_EVERY_S = 1.0
 
 
 def load_source(source: Union[PathLike, PoseSeries], *, model: Optional[PathLike] = None, start_s: Optional[float] = None,
-                end_s: Optional[float] = None, stride: int = 1, progress: bool = False) -> PoseSeries:
-    """A PoseSeries from a PoseSeries, a saved ``.npz`` or a video (running the pose model)."""
+                end_s: Optional[float] = None, stride: int = 1, progress: bool = False,
+                on_frame: Optional[Callable[[Any, Any], None]] = None) -> PoseSeries:
+    """A PoseSeries from a PoseSeries, a saved ``.npz`` or a video (running the pose model;
+    ``on_frame`` as for :func:`gaitscan.pose.run_pose`)."""
     if isinstance(source, PoseSeries):
         return source
     path = Path(source)
@@ -47,7 +53,7 @@ def load_source(source: Union[PathLike, PoseSeries], *, model: Optional[PathLike
         return series
     from .pose import run_pose
 
-    return run_pose(path, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress)
+    return run_pose(path, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress, on_frame=on_frame)
 
 
 def _take(series: PoseSeries, idx: list[int], path: Path) -> PoseSeries:
@@ -128,18 +134,28 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
         raise InputError("report.pdf is printed from report.html: do not turn the report off")
     if isinstance(source, (str, Path)) and Path(source).is_file() and Path(source).suffix.lower() != ".npz":
         check_edit_lists(source)  # a mixed-speed slow-motion file is rejected before the pose model runs
-    series = load_source(source, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress)
     from_pose = isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"
+    side = None if from_pose else SidePass(Path(source), start_s=start_s, end_s=end_s, stride=stride,
+                                           roll_every_s=None if camera_roll_deg is not None else SCENE_ROLL_EVERY_S)
+    try:
+        series = load_source(source, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress,
+                             on_frame=side)
+    except BaseException:
+        if side is not None:
+            side.close()
+        raise
+    if side is not None:
+        side.finish()
     ts = resolve_time_scale(series, video=None if from_pose else Path(source), capture_fps=capture_fps, slowmo=slowmo)
     series = record_time_scale(series, ts)
     real = apply_time_scale(series, ts)
     if not from_pose:
-        pelvis = image_obliquity_estimator(Path(source), start_s=start_s, end_s=end_s, stride=stride)
+        pelvis = _side_pass_first(side, image_obliquity_estimator(Path(source), start_s=start_s, end_s=end_s, stride=stride))
     elif video is not None:
         pelvis = image_obliquity_estimator(Path(video))
     else:
         pelvis = no_video_estimator("no video given with the pose series: the pelvis image method needs the frames")
-    camera_roll_deg, roll_source = _camera_roll(camera_roll_deg, frames_of, series)
+    camera_roll_deg, roll_source = _camera_roll(camera_roll_deg, frames_of, series, side)
     analysis = analyse_series(real, height_cm=height_cm, camera_roll_deg=camera_roll_deg,
                               pelvis_estimator=on_file_clock(pelvis, ts.scale), camera_roll_source=roll_source)
     analysis = assess_time_scale(analysis, real, ts)
@@ -173,15 +189,33 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     return analysis
 
 
-def _camera_roll(given: Optional[float], video: Optional[PathLike], series: PoseSeries) -> tuple[Optional[float], str]:
+def _side_pass_first(side: Optional[SidePass], sequential: ObliquityEstimator) -> ObliquityEstimator:
+    """The pelvis image estimator answering from ``side`` (measured during the pose pass) when it
+    can vouch for its answer — the same trace as ``sequential``'s second decoding pass, which
+    runs otherwise (and for a side view, which it refuses)."""
+
+    def estimate(series: PoseSeries, view: View, camera_roll_deg: float = 0.0) -> Obliquity:
+        trace = side.pelvis_result(series) if side is not None and view != "side" else None
+        if trace is None:
+            return sequential(series, view, camera_roll_deg)
+        return Obliquity(image_to_runner(trace.image_deg, view, camera_roll_deg), trace.confidence, METHOD,
+                         trace.reason, final=True)
+
+    return estimate
+
+
+def _camera_roll(given: Optional[float], video: Optional[PathLike], series: PoseSeries,
+                 side: Optional[SidePass] = None) -> tuple[Optional[float], str]:
     """(roll in degrees or None, its source): ``given``; else from the scene's level and plumb lines
     when the runner is seen from behind or in front and the frames are at hand (``scene``; None when
-    the scene has no such lines); else ``none``."""
+    the scene has no such lines; the votes ``side`` collected during the pose pass when it has
+    them); else ``none``."""
     if given is not None:
         return given, "given"
     if video is None or detect_view(series).view not in ("rear", "front"):
         return None, "none"
     from .pelvis.offline import video_scene_roll
 
-    roll, _ = video_scene_roll(Path(video), series)
+    collected = side.scene_roll(series) if side is not None else None
+    roll, _ = collected if collected is not None else video_scene_roll(Path(video), series, every_s=SCENE_ROLL_EVERY_S)
     return (None if roll is None else round(roll, 2)), "scene"

@@ -112,3 +112,64 @@ def test_end_to_end_on_a_render_through_the_real_model(tmp_path):
     assert abs(a["cadence_spm"] - truth["cadence_spm"]) <= 3.0      # loose: 5 s at 30 fps
     offsets = [s["foot_offset_hipw"] for s in a["steps"] if s["foot_offset_hipw"] is not None]
     assert len(offsets) >= 8 and abs(np.median(offsets) - truth["steps"][0]["foot_offset_hipw"]) <= 0.2
+
+
+# --- the pelvis and scene-roll work done beside the pose pass (issue 8) --------------------------
+
+@pytest.fixture(scope="module")
+def rear_render(tmp_path_factory):
+    """A 2.5 s rear-view render and its true landmarks on the decoded frames' timestamps."""
+    from dataclasses import replace
+
+    from gaitscan.pose.video import iter_frames
+    from gaitscan.synth import render_video
+
+    video = tmp_path_factory.mktemp("side") / "rear.mp4"
+    params, cam = RunnerParams(drop_left_deg=8.0, drop_right_deg=2.0, seed=3), Camera(view="rear")
+    render_video(params, cam, fps=30, duration_s=2.5, out=video)
+    series, _ = ideal_pose_series(params, cam, fps=30, duration_s=2.5)
+    with iter_frames(video) as frames:
+        t = np.array([f.t for f in frames])
+    assert len(t) == len(series)
+    return video, replace(series, t=t)
+
+
+def _fed_side_pass(video, series, rows=None):
+    """A SidePass fed as run_pose feeds it, with ``series``' rows (only the first ``rows``)."""
+    from gaitscan.pose.sidepass import SidePass
+    from gaitscan.pose.video import iter_frames
+
+    side = SidePass(video)
+    with iter_frames(video) as frames:
+        for k, frame in enumerate(frames):
+            if rows is not None and k >= rows:
+                break
+            side(frame, series.xy[k].copy())
+    side.finish()
+    return side
+
+
+def test_side_pass_gives_the_sequential_passes_answers(rear_render):
+    from gaitscan.pelvis.offline import measure_video, video_scene_roll
+
+    video, series = rear_render
+    side = _fed_side_pass(video, series)
+    got, want = side.pelvis_result(series), measure_video(video, series)
+    assert side.failure is None and want.reason is None and np.isfinite(want.image_deg).sum() > 30
+    for name in ("image_deg", "relative_deg", "confidence"):
+        assert np.array_equal(getattr(got, name), getattr(want, name), equal_nan=True), name
+    assert (got.level_deg, got.hip_width_px) == (want.level_deg, want.hip_width_px)
+    assert side.scene_roll(series) == video_scene_roll(video, series)
+
+
+def test_side_pass_that_missed_frames_hands_over_to_the_sequential_pass(rear_render):
+    from gaitscan.pelvis import image_obliquity_estimator
+    from gaitscan.pipeline import _side_pass_first
+
+    video, series = rear_render
+    side = _fed_side_pass(video, series, rows=len(series) - 5)
+    assert side.pelvis_result(series) is None and side.scene_roll(series) is None
+    assert "frame" in side.failure
+    sequential = image_obliquity_estimator(video)
+    got, want = _side_pass_first(side, sequential)(series, "rear"), sequential(series, "rear")
+    assert np.array_equal(got.deg, want.deg, equal_nan=True) and got.reason == want.reason

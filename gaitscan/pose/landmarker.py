@@ -16,7 +16,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, Union
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from ..errors import ModelError
 from .landmarks import L_HIP, L_SHOULDER, N_LANDMARKS, R_HIP, R_SHOULDER
 from .model import model_label, resolve_model
 from .series import PoseSeries
-from .video import iter_frames
+from .video import Frame, iter_frames
 
 PathLike = Union[str, Path]
 
@@ -211,11 +211,15 @@ class RunnerTracker:
 
 
 def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Optional[float] = None,
-             end_s: Optional[float] = None, stride: int = 1, progress: bool = False) -> PoseSeries:
+             end_s: Optional[float] = None, stride: int = 1, progress: bool = False,
+             on_frame: Optional[Callable[[Frame, np.ndarray], None]] = None) -> PoseSeries:
     """Run the pose model over ``video`` and return the runner's :class:`PoseSeries`.
 
     ``start_s``/``end_s`` (seconds) bound the time range, ``stride`` keeps every n-th frame;
-    ``progress`` shows a rich progress bar on stderr. ``source`` records the file name, codec,
+    ``progress`` shows a rich progress bar on stderr. ``on_frame(frame, xy_row)`` is called after
+    each frame's runner is picked, with the runner's landmarks ``(33, 2)`` in pixels (NaN when no
+    runner) — row ``frame``'s of the returned series — so work on the same frames can follow
+    the model (:class:`gaitscan.pose.sidepass.SidePass`). ``source`` records the file name, codec,
     nominal fps, rotation, model, frame count, the fraction of frames with another person in
     view (``other_person_fraction``) and whether the file was ``truncated``.
     Raises :class:`~gaitscan.errors.InputError` for unreadable video and
@@ -229,6 +233,8 @@ def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Opti
             people = landmarker.detect(frame.rgb, frame.t)
             pick = tracker.update(people.hip_centre, people.torso_px, frame.t) if len(people) else None
             rows.add(frame.t, people.count_distinct(pick), people, pick)
+            if on_frame is not None:
+                on_frame(frame, rows.last_xy())
             advance(frame.t)
     info = frames.info
     series = rows.series(info.width, info.height)
@@ -265,6 +271,10 @@ class _Rows:
             a.xy[i], a.visibility[i], a.presence[i], a.world[i] = \
                 people.xy[pick], people.visibility[pick], people.presence[pick], people.world[pick]
         self.n += 1
+
+    def last_xy(self) -> np.ndarray:
+        """The last row's runner landmarks ``(33, 2)`` px (NaN when no runner), a copy."""
+        return self._a.xy[self.n - 1].copy()
 
     def series(self, width: int, height: int) -> PoseSeries:
         a, n = self._a, self.n
