@@ -1,6 +1,6 @@
 """Speed and memory of gaitscan against the pose model's own limit and the naive baseline (issue 8).
 
-    python benchmarks/run.py [--quick] [--json FILE] [--skip rss,batch,real]
+    python benchmarks/run.py [--quick] [--json FILE] [--skip rss,batch,real,naive,sidepass]
 
 In one run, side by side on the same clips:
 
@@ -17,6 +17,8 @@ In one run, side by side on the same clips:
 - ``peak_rss_mb_short`` / ``peak_rss_mb_long``: peak resident memory of ``gaitscan analyze`` as a
   subprocess (``os.wait4`` rusage of that child, forked from a small launcher) on a 1-minute and a 10-minute 1920×1080 30 fps
   synthetic rear-view clip (``benchmarks/make_long.py``; ``--quick``: 24 s and 60 s);
+- ``side_pass``: the side pass's pelvis trace and scene roll compared with the sequential passes
+  it replaces (identical or not), and the CPU seconds of each;
 - ``batch_speedup_2_workers``: videos/min of ``gaitscan batch`` with 2 local workers over 1
   (``benchmarks/bench_batch.py``'s folder and timing).
 
@@ -165,6 +167,38 @@ def end_to_end(video: Path, *, end_s: Optional[float]) -> dict[str, Any]:
             if isinstance(analysis.get("view"), dict) else analysis.get("view")}
 
 
+def side_pass_check(video: Path, *, end_s: Optional[float]) -> dict[str, Any]:
+    """The side pass (:mod:`gaitscan.pose.sidepass`) against the sequential passes it replaces:
+    whether its pelvis trace and scene roll are identical to ``measure_video`` /
+    ``video_scene_roll`` on the same pose series, and the CPU seconds of each piece (the pose pass
+    with the side pass beside it, then ``PelvisEstimator.result``; the sequential pelvis and
+    scene-roll passes)."""
+    import numpy as np
+
+    from gaitscan.pelvis.offline import measure_video, video_scene_roll
+    from gaitscan.pose import run_pose
+    from gaitscan.pose.sidepass import SidePass
+
+    c0 = _cpu_s()
+    side = SidePass(video, end_s=end_s)
+    series = run_pose(video, end_s=end_s, on_frame=side)
+    side.finish()
+    c1 = _cpu_s()
+    got = side.pelvis_result(series)
+    c2 = _cpu_s()
+    want = measure_video(video, series, end_s=end_s)
+    c3 = _cpu_s()
+    roll = video_scene_roll(video, series) if end_s is None else None
+    c4 = _cpu_s()
+    same = got is not None and all(np.array_equal(getattr(got, k), getattr(want, k), equal_nan=True)
+                                   for k in ("image_deg", "relative_deg", "confidence"))
+    return {"frames": len(series), "failure": side.failure, "pelvis_identical": same,
+            "pelvis_measured_frames": int(np.isfinite(want.image_deg).sum()), "pelvis_reason": want.reason,
+            "scene_roll_identical": None if roll is None else side.scene_roll(series) == roll,
+            "cpu_pose_with_side_s": round(c1 - c0, 2), "cpu_result_s": round(c2 - c1, 2),
+            "cpu_sequential_pelvis_pass_s": round(c3 - c2, 2), "cpu_sequential_roll_pass_s": round(c4 - c3, 2)}
+
+
 #: run in a small interpreter that forks the measured command: a child forked straight from this
 #: (large) benchmark process would count our own resident pages in its ru_maxrss (the address
 #: space it had before exec), so the launcher must be small
@@ -235,7 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short clips (about a minute or two in all)")
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--skip", default="", help="comma-separated parts to leave out: rss, batch, real, naive")
+    parser.add_argument("--skip", default="", help="comma-separated parts to leave out: rss, batch, real, naive, sidepass")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     res: dict[str, Any] = {"quick": args.quick, "command": " ".join([Path(sys.executable).name] + sys.argv)}
@@ -264,6 +298,13 @@ def main() -> None:
                 print(f"  naive        {nv['fps']:6.1f} fps  ({nv['frames']} frames in {nv['seconds']:.1f} s; "
                       f"cadence {nv['cadence_spm']})", flush=True)
         res["clips"].append(rec)
+    if "sidepass" not in skip:
+        label, path, end_s = clips(args.quick, {"real"})[0]
+        rec = {"clip": label}
+        with section(f"side pass vs the sequential pelvis and scene-roll passes ({label})", rec):
+            rec.update(side_pass_check(path, end_s=end_s))
+        print(f"  {rec}", flush=True)
+        res["side_pass"] = rec
     head = res["clips"][0]
     res["model_only_fps"] = head["model_only"]["fps"]
     res["end_to_end_fps"] = head["end_to_end"]["fps"]

@@ -36,9 +36,13 @@ import numpy as np
 
 from . import landmarks as lm
 from .series import PoseSeries
-from .video import Frame, iter_frames
+from .video import Frame, FrameStream
 
 PathLike = Union[str, Path]
+
+#: frames the side pass's decoder runs ahead of it (it waits for the model anyway); the decoder runs
+#: on one thread: it has the core the model does not use to itself, and needs fewer frame buffers
+QUEUE_FRAMES = 2
 
 
 class SidePass:
@@ -143,7 +147,8 @@ class SidePass:
 
         next_t = -np.inf
         try:
-            with iter_frames(self.video, start_s=self.start_s, end_s=self.end_s, stride=self.stride) as frames:
+            with FrameStream(self.video, start_s=self.start_s, end_s=self.end_s, stride=self.stride,
+                             queue_frames=QUEUE_FRAMES, decoder_threads=1) as frames:
                 for k, frame in enumerate(frames):
                     row = self._next_row(k)
                     if row is None:

@@ -174,7 +174,10 @@ class FrameStream:
     """
 
     def __init__(self, path: PathLike, *, start_s: Optional[float] = None, end_s: Optional[float] = None,
-                 stride: int = 1, queue_frames: int = QUEUE_FRAMES) -> None:
+                 stride: int = 1, queue_frames: int = QUEUE_FRAMES, decoder_threads: Optional[int] = None) -> None:
+        """``queue_frames``: frames decoded ahead of the consumer; ``decoder_threads``: FFmpeg's
+        decoding threads (None: its automatic frame and slice threading; 1: one thread, and one
+        set of frame buffers fewer — tens of MB at 1080p)."""
         if stride < 1:
             raise UsageError(f"stride must be a positive integer, got {stride}")
         if start_s is not None and start_s < 0:
@@ -184,6 +187,7 @@ class FrameStream:
         self.info = probe(path)
         self.path = self.info.path
         self.start_s, self.end_s, self.stride = start_s, end_s, int(stride)
+        self.decoder_threads = decoder_threads
         self.truncated = False
         self.warnings: list[str] = []
         self.frames_decoded = 0
@@ -248,7 +252,10 @@ class FrameStream:
         path, info = self.path, self.info
         container, stream = _open(path)
         try:
-            stream.thread_type = "AUTO"
+            if self.decoder_threads is None:
+                stream.thread_type = "AUTO"
+            else:
+                stream.codec_context.thread_count = int(self.decoder_threads)
             tb = stream.time_base or Fraction(1, 1)
             t0 = stream.start_time if stream.start_time is not None else 0
             if self.start_s:
