@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -42,8 +43,8 @@ def plain(tmp_path_factory):
 
 def _analysis(truth: dict) -> dict:
     """A minimal analysis dict with the truth's stances (so only the marker side is under test)."""
-    steps = [{"index": i, "stance": s["stance"], "contact_frame": s["contact_frame"],
-              "midstance_frame": s["midstance_frame"], "toe_off_frame": s["toe_off_frame"],
+    steps = [{"index": i, "stance": s["stance"], "contact_frame": s["contact_frame"], "contact_t": s["contact_t"],
+              "midstance_frame": s["midstance_frame"], "toe_off_frame": s["toe_off_frame"], "toe_off_t": s["toe_off_t"],
               "pelvic_drop_deg": s["pelvic_drop_2d_deg"] + 0.5, "not_measurable": {}}
              for i, s in enumerate(truth["steps"])]
     return {"view": "rear", "camera_roll_deg": None, "scale": {"cm_per_px": None}, "steps": steps,
@@ -94,11 +95,21 @@ def test_tracker_error_bounds_on_a_marker_render(plain):
     ok = np.array([s == "ok" for s in track.status])
     assert ok.mean() >= 0.9, track.rejected()
     err = _angle_errors(track, truth)[ok]
-    # measured: mean +0.08°, SD 0.36°, max 1.07° per frame (4 s render, through BlazePose)
-    assert abs(err.mean()) < 0.3 and err.std() < 0.6 and np.abs(err).max() < 1.6
-    out = add_markers(_analysis(truth), track)
-    for st, tr in zip(out["steps"], truth["steps"]):
-        assert st["pelvic_drop_markers_deg"] == pytest.approx(tr["pelvic_drop_markers_2d_deg"], abs=1.2)
+    # measured: mean +0.00°, SD 0.20°, max 0.59° per frame (the luma centroid; the chroma one
+    # gave +0.08°, 0.36°, 1.07°)
+    assert abs(err.mean()) < 0.15 and err.std() < 0.35 and np.abs(err).max() < 1.0
+    analysis = _analysis(truth)
+    for st in analysis["steps"]:   # the event detector's midstance a frame late: the markers' own is used
+        st["midstance_frame"] += 1
+    out = add_markers(analysis, track)
+    got = np.array([st["midstance_markers_frame"] for st in out["steps"]])
+    want = np.array([tr["midstance_frame"] for tr in truth["steps"]])
+    assert np.abs(got - want).max() <= 1 and np.mean(got == want) >= 0.8, (got, want)   # measured: all equal
+    for side in ("left", "right"):
+        e = [st["pelvic_drop_markers_deg"] - tr["pelvic_drop_markers_2d_deg"]
+             for st, tr in zip(out["steps"], truth["steps"]) if tr["stance"] == side]
+        # measured per step: −0.29…+0.37°, per side mean −0.01° (left), +0.09° (right)
+        assert abs(np.mean(e)) <= 0.5 and np.abs(e).max() < 0.8, (side, e)
     assert out["agreement"]["all"]["mean_diff"] == pytest.approx(0.5, abs=0.35)
     assert out["markers"]["found"] and out["markers"]["steps_measured"] == len(truth["steps"])
 
@@ -120,13 +131,12 @@ def test_an_occluded_marker_is_rejected_and_its_step_not_measured(plain, tmp_pat
     hidden = range(m - 2, m + 3)
     xy = np.array(truth["frames"]["markers_px"]["psis_r"])
     out = tmp_path / "occluded.mp4"
-    with iter_frames(video) as frames, open_writer(out, FPS, 1280, 720) as w:
-        for f in frames:
-            rgb = f.rgb.copy()
-            if f.index in hidden:   # a hand over the right PSIS marker
-                x, y = (int(round(v)) for v in xy[f.index])
-                rgb[y - 9:y + 9, x - 9:x + 9] = (214, 168, 132)
-            w.write(rgb, f.t)
+
+    def paint(rgb, i):   # a hand over the right PSIS marker
+        x, y = (int(round(v)) for v in xy[i])
+        rgb[y - 9:y + 9, x - 9:x + 9] = (214, 168, 132)
+
+    _edit_frames(video, out, hidden, paint)
     track = track_video(out, series)
     assert all(track.status[i] == "lost" for i in hidden)
     res = add_markers(_analysis(truth), track)
@@ -136,6 +146,78 @@ def test_an_occluded_marker_is_rejected_and_its_step_not_measured(plain, tmp_pat
     assert st["pelvic_drop_markers_peak_deg"] is None
     assert res["steps"][1]["pelvic_drop_markers_deg"] is not None
     assert "2" in res["markers"]["steps_not_measured"]
+
+
+def _edit_frames(video, out, frames, paint) -> None:
+    """Copy ``video`` to ``out``, calling ``paint(rgb, index)`` on the frames in ``frames``."""
+    with iter_frames(video) as src, open_writer(out, FPS, 1280, 720, crf=12) as w:   # little generation loss
+        for f in src:
+            rgb = f.rgb.copy()
+            if f.index in frames:
+                paint(rgb, f.index)
+            w.write(rgb, f.t)
+
+
+@pytest.mark.slow
+def test_two_candidates_for_a_hidden_marker_are_ambiguous_not_guessed(plain, tmp_path):
+    """The right PSIS marker covered and two blobs of its colour either side of it (a logo, a
+    pattern): neither is taken for it; the frames are 'ambiguous' and the step says so."""
+    video, series, truth = plain
+    step = truth["steps"][3]
+    m = step["midstance_frame"]
+    near = range(m - 1, m + 2)
+    xy = np.array(truth["frames"]["markers_px"]["psis_r"])
+
+    def paint(rgb, i):
+        x, y = (int(round(v)) for v in xy[i])
+        rgb[y - 6:y + 6, x - 6:x + 6] = (40, 36, 44)                  # the marker covered by dark cloth
+        for dx in (-11, 11):                                          # two same-colour blobs beside it
+            cv2.circle(rgb, (x + dx, y), 3, GREEN, -1)
+
+    out = tmp_path / "ambiguous.mp4"
+    _edit_frames(video, out, near, paint)
+    track = track_video(out, series)
+    assert [track.status[i] for i in near] == ["ambiguous"] * len(near)
+    assert np.isnan(track.psis[list(near)]).all()
+    res = add_markers(_analysis(truth), track)
+    st = res["steps"][3]
+    assert st["pelvic_drop_markers_deg"] is None and "ambiguous" in st["not_measurable"]["pelvic_drop_markers_deg"]
+    assert res["markers"]["rejected_frames"]["ambiguous"] == len(near)
+
+
+@pytest.mark.slow
+def test_a_blob_beside_a_hidden_marker_is_not_taken_for_it(plain, tmp_path):
+    """The right PSIS marker covered for 3 frames and one blob of its colour 14 px (0.25 hip widths)
+    above it — inside the layout tolerance, so the pair would be accepted as unique — turns the
+    line ≈ 23°: rejected as a jump (limit: 8° + 3° per frame since the last good frame, so a
+    blob that turns it ≈ 17° is caught for 2 frames only)."""
+    video, series, truth = plain
+    m = truth["steps"][2]["midstance_frame"]
+    near = range(m - 1, m + 2)
+    xy = np.array(truth["frames"]["markers_px"]["psis_r"])
+
+    def paint(rgb, i):
+        x, y = (int(round(v)) for v in xy[i])
+        rgb[y - 6:y + 6, x - 6:x + 6] = (40, 36, 44)
+        cv2.circle(rgb, (x, y - 14), 3, GREEN, -1)
+
+    out = tmp_path / "beside.mp4"
+    _edit_frames(video, out, near, paint)
+    track = track_video(out, series)
+    assert all(track.status[i] != "ok" for i in near), [track.status[i] for i in near]
+    ok = np.array([s == "ok" for s in track.status])
+    assert np.abs(_angle_errors(track, truth)[ok]).max() < 1.0
+
+
+@pytest.mark.slow
+def test_markers_too_small_in_pixels_are_refused_with_the_reason(tmp_path_factory):
+    """1.5 cm markers at 57 px hips are ≈ 3.5 px across: refused as too small, not guessed."""
+    video, series, truth = _render(tmp_path_factory, "small", markers=True, marker_diameter_m=0.015)
+    res = measure(_analysis(truth), series, video)
+    assert res["markers"]["found"] is False
+    assert res["markers"]["message"].startswith("markers too small in pixels"), res["markers"]["message"]
+    assert res["not_measurable"]["pelvic_drop_markers_deg"] == res["markers"]["message"]
+    assert all(s["pelvic_drop_markers_deg"] is None for s in res["steps"])
 
 
 @pytest.mark.slow

@@ -2,8 +2,17 @@
 
 * **pelvic drop (markers)**: the angle of the line through the two PSIS markers against the
   horizontal (camera roll removed), at midstance and its peak between initial contact and toe-off,
-  positive when the swing side is lower, keyed by stance side — the same sign and frames as
+  positive when the swing side is lower, keyed by stance side — the same sign and stances as
   ``pelvic_drop_deg`` (Dingenen 2018, Souza 2016; ``../shared/EVIDENCE.md`` §1).
+* **midstance (markers)**: the frame where the PSIS-marker midpoint is lowest in the stance (the
+  deepest point of the landing), found from the markers themselves — not the event detector's
+  midstance (the frame where the hip *landmarks* are lowest: a frame off on about half the steps
+  at 30 fps on renders, which made the marker drop's left-side mean err by −0.98°). Its
+  neighbours must be measured too (else not measurable, with the reason). No sub-frame time: the
+  pelvis falls fast into its lowest point and stays nearly level after it, so a parabola's vertex
+  lands late (tried on the 30 fps validation render: 7–24 ms late, the left-side error worse).
+  The drop there is a quadratic fitted to the angles within ± 50 ms (at 30 fps the frame's own
+  angle; at 60/120 fps it halves the per-step scatter of small markers — ``benchmarks/validate_markers.py``).
 * **landing offset (markers)**: the landing heel marker's x at initial contact minus the PSIS-marker
   midpoint's x, toward the stance side, in hip widths (the clip's median hip-landmark distance, the
   unit of ``foot_offset_hipw``) and in cm with the runner's height; ≤ 0 = crossover.
@@ -29,12 +38,17 @@ from ..metrics.view import side_sign
 from ..pose.series import PoseSeries
 from ..pose.video import iter_frames
 from .agreement import agreement
+from .detect import config
 from .track import MarkerTrack, MarkerTracker
 
 PathLike = Union[str, Path]
 #: per-step marker values and their per-side summaries
 STEP_KEYS = ("pelvic_drop_markers_deg", "pelvic_drop_markers_peak_deg", "foot_offset_markers_hipw",
              "foot_offset_markers_cm", "step_width_markers_hipw", "step_width_markers_cm")
+#: per step: the marker midstance, a frame index of the analysed clip
+MIDSTANCE_KEY = "midstance_markers_frame"
+#: half-width (s) of the window around the marker midstance whose angles are fitted (a quadratic)
+_MID_FIT_S = 0.05
 #: a stance's peak needs at least this fraction of its frames measured
 _PEAK_MIN_FRACTION = 0.8
 
@@ -71,6 +85,32 @@ def marker_obliquity(track: MarkerTrack, view: str, camera_roll_deg: float = 0.0
     return image_to_runner(np.degrees(np.arctan2(d[:, 1], d[:, 0])), view, camera_roll_deg)
 
 
+def marker_midstance(track: MarkerTrack, obl: np.ndarray, contact: int, toe_off: int,
+                     frame_s: float) -> tuple[Optional[int], Optional[float], str]:
+    """(frame of the lowest PSIS-marker midpoint between the ``contact`` and ``toe_off`` frames,
+    the obliquity there in deg, "") or (None, None, why) — see the module docstring.
+
+    ``obl`` (T,): :func:`marker_obliquity`; ``frame_s``: the frame interval in real time (s). The
+    lowest measured frame must have both neighbours measured and inside the stance, else the true
+    lowest point may be hidden in the rejected frames next to it. The obliquity is a quadratic
+    fitted to the measured frames within ± ``_MID_FIT_S`` (at 30 fps: the frame's own value)."""
+    y = track.psis[:, :, 1].mean(axis=1)                    # image y grows downward: lowest = max y
+    seg = y[contact:toe_off + 1]
+    if not np.isfinite(seg).any():
+        rej = sorted({s for s in track.status[contact:toe_off + 1] if s != "ok"})
+        return None, None, f"PSIS markers not measured in this stance ({', '.join(rej)})"
+    m = contact + int(np.nanargmax(seg))
+    if m == contact or m == toe_off:
+        return None, None, "PSIS-marker midpoint lowest at the edge of the stance (its lowest point not seen)"
+    bad = sorted({track.status[i] for i in (m - 1, m, m + 1) if not (np.isfinite(y[i]) and np.isfinite(obl[i]))})
+    if bad:
+        return None, None, f"PSIS markers not measured around midstance ({', '.join(bad)})"
+    h = max(1, int(_MID_FIT_S / frame_s + 1e-6))
+    idx = np.arange(max(m - h, contact), min(m + h, toe_off) + 1)
+    idx = idx[np.isfinite(obl[idx])]
+    return m, float(np.polyval(np.polyfit(idx - m, obl[idx], 2), 0.0)), ""
+
+
 def _landing_heel(track: MarkerTrack, c: int) -> Optional[np.ndarray]:
     h = track.heels[c] if 0 <= c < len(track.heels) else np.zeros((0, 2))
     return None if len(h) == 0 else h[int(np.argmax(h[:, 1]))]
@@ -80,12 +120,19 @@ def step_values(step: dict[str, Any], track: MarkerTrack, obl: np.ndarray, view:
                 cm_per_px: Optional[float]) -> tuple[dict[str, Optional[float]], dict[str, str], Optional[np.ndarray]]:
     """Marker values of one analysis step, the reasons for the missing ones, and its landing heel marker."""
     c, m, o = step["contact_frame"], step["midstance_frame"], step["toe_off_frame"]
-    vals: dict[str, Optional[float]] = {k: None for k in STEP_KEYS}
+    vals: dict[str, Optional[float]] = {k: None for k in (MIDSTANCE_KEY, *STEP_KEYS)}
     why: dict[str, str] = {}
-    at_mid, peak = drops(obl, step["stance"], c, m, o)
-    vals["pelvic_drop_markers_deg"] = at_mid
-    if at_mid is None:
-        why["pelvic_drop_markers_deg"] = f"PSIS markers not measured at midstance ({track.status[m]})"
+    _, peak = drops(obl, step["stance"], c, m, o)
+    frame_s = (step["toe_off_t"] - step["contact_t"]) / max(o - c, 1)
+    m_mk, obl_mid, why_mid = marker_midstance(track, obl, c, o, frame_s)
+    vals[MIDSTANCE_KEY] = m_mk
+    if m_mk is None or obl_mid is None:
+        small = config()["blob"]["small_diameter_px"]
+        why["pelvic_drop_markers_deg"] = why_mid + (
+            f"; markers only {track.diameter_px:.1f} px across (the capture guide asks for 6 px)"
+            if track.diameter_px < small else "")
+    else:
+        vals["pelvic_drop_markers_deg"] = (1.0 if step["stance"] == "left" else -1.0) * obl_mid
     seg = obl[c:o + 1]
     if np.isfinite(seg).mean() >= _PEAK_MIN_FRACTION:
         vals["pelvic_drop_markers_peak_deg"] = peak
@@ -126,14 +173,15 @@ def add_markers(analysis: dict[str, Any], track: MarkerTrack) -> dict[str, Any]:
         "found": track.reason is None, "color": track.color, "message": track.reason,
         "frames": T, "frames_measured": T - sum(rejected.values()), "rejected_frames": rejected,
         "marker_diameter_px": track.diameter_px, "hip_width_px": track.hip_width_px,
-        "method": "PSIS-marker line at midstance / peak in stance; heel marker at initial contact",
+        "method": ("PSIS-marker line at the markers' own midstance (lowest PSIS-marker midpoint in the stance) "
+                   "/ peak in stance; heel marker at initial contact"),
     }
     if track.reason is not None or analysis["view"] not in ("rear", "front"):
         why = track.reason or "markers need a rear or front view"
         section.update(found=False, message=why)
         out["not_measurable"]["pelvic_drop_markers_deg"] = why
         for s in out["steps"]:
-            s.update({k: None for k in STEP_KEYS})
+            s.update({k: None for k in (MIDSTANCE_KEY, *STEP_KEYS)})
         out["markers"] = section
         return jsonable(out)
     obl = marker_obliquity(track, analysis["view"], float(analysis.get("camera_roll_deg") or 0.0))
@@ -142,7 +190,7 @@ def add_markers(analysis: dict[str, Any], track: MarkerTrack) -> dict[str, Any]:
     for s in out["steps"]:
         vals, why, heel = step_values(s, track, obl, analysis["view"],
                                       prev[1] if prev is not None and prev[0] != s["stance"] else None, cm)
-        s.update({k: (None if v is None else round(float(v), 4)) for k, v in vals.items()})
+        s.update({k: (None if v is None else v if k == MIDSTANCE_KEY else round(float(v), 4)) for k, v in vals.items()})
         s["not_measurable"].update(why)
         prev = (s["stance"], heel)
     for side in ("left", "right"):

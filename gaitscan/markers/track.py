@@ -13,7 +13,8 @@ landmark. :meth:`MarkerTracker.result` then decides, for the whole clip:
    ``lost`` (a marker not seen: covered by an arm, out of the box), ``ambiguous`` (another pair —
    a logo, a pattern — fits almost as well), ``partly hidden`` (a blob under half the marker's
    usual area: its centre is biased), ``jump`` (a marker moved more than continuity allows since
-   the previous accepted frame), ``no pose`` (no landmarks to search around).
+   the previous accepted frame, or the PSIS line turned more than 8° since it, + 3° per frame in
+   between: a same-colour blob taken for a hidden marker), ``no pose`` (no landmarks to search around).
 
 Rejected frames stay NaN: nothing is interpolated; the metrics say when a stance's midstance
 was rejected. Heel-box blobs are kept per frame for the landing metrics (:mod:`.metrics`).
@@ -35,6 +36,8 @@ _GATE_CENTRE = 0.45           # |pair midpoint x − hip midpoint x| in hip widt
 _LAYOUT_TOL = 0.35            # a marker this far (hip widths) from its reference place is not it
 _AMBIGUOUS_MARGIN = 0.12      # a second pair within this much of the best one's cost: ambiguous
 _JUMP = 0.25                  # hip widths between consecutive accepted frames
+_JUMP_ANGLE_DEG = 8.0         # PSIS-line turn since the previous accepted frame ...
+_TURN_DEG = 3.0               # ... plus this per further frame (obliquity changes ≤ ≈ 3° per 30 fps frame)
 _PARTLY_HIDDEN = 0.5          # of the marker's median area
 _MIN_LAYOUT_FRAMES = 5
 
@@ -151,7 +154,7 @@ class MarkerTracker:
             chosen[i] = (costs[0][1], costs[0][2])
             areas += [costs[0][1].area, costs[0][2].area]
         med_area = float(np.median(areas)) if areas else float("nan")
-        last: Optional[tuple[int, np.ndarray]] = None
+        last: Optional[tuple[int, np.ndarray, float]] = None
         for i, pair in enumerate(chosen):
             if pair is None:
                 continue
@@ -161,10 +164,13 @@ class MarkerTracker:
                 continue
             pts = np.array([[pair[0].x, pair[0].y], [pair[1].x, pair[1].y]])
             rel = (pts - f.mid) / f.hw
-            if last is not None and i - last[0] <= 2 and np.max(np.linalg.norm(rel - last[1], axis=1)) > _JUMP * (i - last[0]):
+            ang = float(np.degrees(np.arctan2(*(pts[1] - pts[0])[::-1])))
+            gap = i - last[0] if last is not None else 0
+            if last is not None and ((gap <= 2 and np.max(np.linalg.norm(rel - last[1], axis=1)) > _JUMP * gap)
+                                     or abs(ang - last[2]) > _JUMP_ANGLE_DEG + _TURN_DEG * (gap - 1)):
                 status[i] = "jump"
                 continue
-            psis[i], status[i], last = pts, "ok", (i, rel)
+            psis[i], status[i], last = pts, "ok", (i, rel, ang)
         diam = float(np.median([2 * np.sqrt(a / np.pi) for a in areas])) if areas else float("nan")
         reason = None
         if np.isfinite(diam) and diam < config()["blob"]["min_diameter_px"]:
