@@ -11,7 +11,7 @@ In one run, side by side on the same clips:
   with the split pose pass (the pelvis patches and scene-roll frames are taken beside it,
   :mod:`gaitscan.pose.sidepass`) / pelvis image estimate after it (the wait for the side pass's
   last frames, the template matching of every frame, or a whole second pass when the side pass
-  could not be used) / report / the rest (events, metrics, files), and the CPU time it took;
+  could not be used; the scene-roll pass is in "the rest" when it runs) / report / the rest (events, metrics, files), and the CPU time it took;
 - ``naive_fps``: ``benchmarks/naive.py`` (OpenCV read loop, legacy MediaPipe Pose on every
   full-size frame, then the metrics);
 - ``peak_rss_mb_short`` / ``peak_rss_mb_long``: peak resident memory of ``gaitscan analyze`` as a
@@ -143,7 +143,7 @@ def end_to_end(video: Path, *, end_s: Optional[float]) -> dict[str, Any]:
 
     split = _Split()
     undo = [split.wrap(pose, "run_pose", "pose"), split.wrap(obliquity, "measure_video", "pelvis"),
-            split.wrap(SidePass, "finish", "pelvis"), split.wrap(SidePass, "pelvis_result", "pelvis")]
+            split.wrap(SidePass, "scene_roll", "pelvis"), split.wrap(SidePass, "pelvis_result", "pelvis")]
     if hasattr(report, "write_report"):
         undo.append(split.wrap(report, "write_report", "report"))
     try:

@@ -50,7 +50,7 @@ class SidePass:
 
     Give the instance to :func:`gaitscan.pose.run_pose` as ``on_frame`` (same ``start_s``,
     ``end_s``, ``stride``), call :meth:`finish` after it returns (or :meth:`close` when it
-    failed), then :meth:`pelvis_result` and :meth:`scene_roll`. ``pelvis``: feed a
+    failed), then :meth:`pelvis_result` and :meth:`scene_roll` (they wait for the last frames). ``pelvis``: feed a
     :class:`~gaitscan.pelvis.PelvisEstimator`; ``roll_every_s``: collect scene-roll votes one frame
     every so many seconds (None: none). Scene-roll votes need the whole video at stride 1 (as
     :func:`~gaitscan.pelvis.offline.video_scene_roll` reads it); with a time range or a stride
@@ -88,11 +88,11 @@ class SidePass:
             self._cond.notify()
 
     def finish(self) -> None:
-        """The pose pass is over: let the worker take the last frames, and wait for it."""
+        """The pose pass is over: let the worker take the last frames (it does not wait for them,
+        so the caller can go on with other work meanwhile)."""
         with self._cond:
             self._pose_done = True
             self._cond.notify()
-        self._thread.join()
 
     def close(self) -> None:
         """Stop the worker without waiting for its answers (the pose pass failed)."""
@@ -124,6 +124,10 @@ class SidePass:
         return (float(np.median(self._votes)) if self._votes else None), len(self._votes)
 
     def _consistent(self, series: PoseSeries) -> bool:
+        """Wait for the worker; True when it took exactly the series' frames and nothing failed."""
+        if not self._pose_done:
+            raise RuntimeError("SidePass: call finish() after the pose pass before asking for answers")
+        self._thread.join()
         if self.failure is None and self._frames != len(series):
             self.failure = f"the second decode gave {self._frames} frames, the pose series has {len(series)}"
         return self.failure is None
