@@ -80,7 +80,8 @@ def grid(quick: bool) -> list[Case]:
         Case("tights_6_12_brown_roll+1", 6, 12, Appearance(shorts_style="tights", skin=SKIN_TONES["brown"]), roll=1.0),
         Case("plain_4_8_veryfar", 4, 8, distance=9.0),
         Case("long_shirt_8_2", 8, 2, Appearance(shirt_style="long")),
-        # loose shorts beyond the first one (added after its outline-rigidity limit was set: held out)
+        # more loose plain shorts: the pelvis image method fails on them (the outline it reads follows
+        # the thighs) and no quality signal tried separates them from fitted shorts yet; patterned works
         Case("loose_8_2", 8, 2, Appearance(shorts_style="loose")),
         Case("loose_0_10_tan_4.5m", 0, 10, Appearance(shorts_style="loose", skin=SKIN_TONES["tan"]), distance=4.5),
         Case("loose_pattern_6_6", 6, 6, Appearance(shorts_style="loose", shorts_pattern=True)),

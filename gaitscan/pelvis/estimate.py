@@ -14,9 +14,8 @@ Method (chosen by measurement, ``benchmarks/validate_pelvis.py``):
    can, as long as the pelvis region (shorts, glutes) is left–right symmetric on average — a
    logo or a shirt tail over one hip biases it (measured in the validation script).
 4. Confidence per frame from the correlation score (:mod:`gaitscan.pelvis.quality`); whole-clip
-   refusals (runner too small, pelvis covered by the upper garment, too few confident frames,
-   the pelvis outline above the hip line not staying put once the frames are aligned — clothing
-   that follows the thighs) with the reason.
+   refusals (runner too small, pelvis covered by the upper garment, too few confident frames)
+   with the reason.
 
 Assumptions: rear or front view, camera roughly at pelvis height, the pelvis region not hidden
 by a long garment; angles are in the image (camera roll is removed by the caller).
@@ -311,9 +310,6 @@ class PelvisEstimator:
             rel[i] = matches[i].deg
         ok = conf >= self.lim["confidence"]["min_frame_confidence"]
         reason = quality.too_few(ok, np.array([p is not None for p in self._patches]), self.lim["refuse"])
-        if reason is None and weights is not None:
-            reason = quality.outline_refusal(quality.upper_outline_rigidity(
-                template, weights, self.geo, self.lim["refuse"]["rigidity_edge_quantile"]), self.lim["refuse"])
         if reason is not None:
             return PelvisTrace(nan, nan.copy(), conf, level.deg, hw, reason)
         rel = np.where(ok, rel, np.nan)

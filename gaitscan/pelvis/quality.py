@@ -73,34 +73,3 @@ def too_few(ok: np.ndarray, seen: np.ndarray, lim: Mapping[str, Any]) -> Optiona
         return (f"pelvis image unclear in {100 * (1 - frac):.0f}% of frames (occlusion by hands or "
                 "objects, motion blur, or clothing that moves on its own)")
     return None
-
-
-def upper_outline_rigidity(template: np.ndarray, weights: np.ndarray, geo: PatchGeometry,
-                           edge_quantile: float) -> float:
-    """Mean rigidity weight (0..1) of the template's strong edges above the hip line.
-
-    ``template``, ``weights`` (R, C) float32: the iterated template and its per-pixel rigidity
-    (:func:`gaitscan.pelvis.estimate.rigidity`), full patch with margin; strong edges are the pixels
-    above ``edge_quantile`` of the template (core only). Above the hip line the outline is the
-    pelvis itself (waist, pelvic rim): when the frames are aligned by the pelvis it stays put
-    (weights ≈ 0.95–0.99 on renders). When the rotation follows something else — the legs of loose
-    shorts that follow the thighs — the aligned pelvis outline blurs and its weight falls (0.84 on
-    the failing loose-shorts render). NaN when there is no edge above the hip line."""
-    m = geo.margin_px
-    t = template[m:template.shape[0] - m, m:template.shape[1] - m]
-    w = weights[m:weights.shape[0] - m, m:weights.shape[1] - m]
-    hip = int(round(geo.above_hipw * geo.hip_width_px))
-    strong = t > np.quantile(t, edge_quantile)
-    strong[hip:] = False
-    return float(w[strong].mean()) if strong.any() else float("nan")
-
-
-def outline_refusal(upper_rigidity: float, lim: Mapping[str, Any]) -> Optional[str]:
-    """Refusal when the pelvis outline above the hip line does not stay put after alignment
-    (:func:`upper_outline_rigidity` below ``min_upper_rigidity``): the angle then tracks clothing
-    that moves on its own, and its sign cannot be trusted."""
-    if np.isfinite(upper_rigidity) and upper_rigidity < lim["min_upper_rigidity"]:
-        return (f"pelvis outline not rigid: after aligning the frames the waist outline keeps moving "
-                f"(rigidity {upper_rigidity:.2f} < {lim['min_upper_rigidity']}) — loose shorts or clothing "
-                "that follows the thighs; film in fitted shorts or tights")
-    return None
