@@ -36,7 +36,8 @@ detector (autocorrelation of swap-invariant signals: the feet's separation and t
 :func:`step_period`), and whether the runner is **clearly running** (contacts alternate and a
 flight phase separates them — a duty factor that is the same in any clock) is judged from the
 event detector on a trial real-time clock. Running at a cadence outside 120–230 steps/min is
-called implausible: the check ``time_scale`` (level error) names the likely slow-motion factor
+called implausible, and so is any rhythm under 40 steps/min (no steady human gait is that slow,
+running or not): the check ``time_scale`` (level error) names the likely slow-motion factor
 (the ratio to a typical 170 steps/min; de Oliveira 2019/EVIDENCE §6: 171 ± 7.9 in uninjured
 men, so the factor is uncertain by about ±10 %) and the options to give, and
 :func:`withhold_times` sets every time-based metric to null with that reason. The guess is
@@ -66,6 +67,10 @@ PathLike = Union[str, Path]
 CAPTURE_FPS_KEYS = ("com.android.capture.fps",)
 #: human running cadence (steps/min) outside which a clip's times are called implausible
 RUNNING_CADENCE_SPM = (120.0, 230.0)
+#: a step rhythm slower than this (steps/min; one step every 1.5 s) is no steady human gait, walking
+#: or running: the clip is called slowed even when its movement does not clearly look like running
+#: (a conservative bound: walking cadence is about 100–120 steps/min)
+SLOWEST_GAIT_SPM = 40.0
 #: typical running cadence used to estimate a slow-motion factor (EVIDENCE.md §6: 171 ± 7.9)
 TYPICAL_CADENCE_SPM = 170.0
 #: cadence range used to give the factor's uncertainty (about ±2.5 SD of recreational runners)
@@ -469,10 +474,10 @@ def plausibility(series: PoseSeries, view: str, facing: int, ts: TimeScale) -> d
                       f"The step rhythm changes {change:.1f}-fold between the first and second half of the clip: "
                       "the playback speed seems to change inside the file (a slow-motion export with a normal-speed "
                       "start or end?). Times are not trustworthy; trim the clip to one speed with --start/--end.")
-    if lo <= cad <= hi or not ev.running:
-        if lo <= cad <= hi:
-            return _check(True, value, "ok", f"Step rhythm of {cad:.0f} steps/min{applied}: a human running "
-                                             "cadence, so the times are taken as real." + _given(ts))
+    if lo <= cad <= hi:
+        return _check(True, value, "ok", f"Step rhythm of {cad:.0f} steps/min{applied}: a human running "
+                                         "cadence, so the times are taken as real." + _given(ts))
+    if not ev.running and cad >= SLOWEST_GAIT_SPM:
         return _check(True, value, "ok", f"Step rhythm of {cad:.0f} steps/min{applied}, but the movement does not "
                                          "clearly look like running, so the time scale was not judged." + _given(ts))
     factor = round(TYPICAL_CADENCE_SPM / cad, 2)
@@ -490,10 +495,16 @@ def plausibility(series: PoseSeries, view: str, facing: int, ts: TimeScale) -> d
         near = _nearest_capture(capture)
         give = (f"give --capture-fps with the rate the phone filmed at (about {capture:.0f} fps"
                 + (f", e.g. --capture-fps {near:g}" if near else "") + f") or --slowmo {factor:.1f}")
+    if ev.running:
+        why = (f"The runner is clearly running, but at {cad:.0f} steps/min{applied} — outside human running "
+               f"({lo:.0f}–{hi:.0f}). This looks like {what}")
+    else:
+        why = (f"A step rhythm of {cad:.0f} steps/min{applied} is slower than any steady human gait "
+               f"(under {SLOWEST_GAIT_SPM:.0f}), although the movement does not clearly look like running (no "
+               f"clear flight phase). If it is running, this looks like {what}")
     return _check(False, value, "error",
-                  f"The runner is clearly running, but at {cad:.0f} steps/min{applied} — outside human running "
-                  f"({lo:.0f}–{hi:.0f}). This looks like {what}; {give}. Times, cadence and contact times are "
-                  "withheld until then; the factor is an estimate, not applied.")
+                  f"{why}; {give}. Times, cadence and contact times are withheld until then; the factor is an "
+                  "estimate, not applied.")
 
 
 def _given(ts: TimeScale) -> str:

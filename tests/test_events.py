@@ -49,7 +49,9 @@ def test_events_on_the_ideal_synthetic_runner(view, fps):
     ev = detect_events(relabel_sides(series, view).series, view, facing=1)
     steps = [dict(stance=s.side, contact_t=s.contact_t, toe_off_t=s.toe_off_t) for s in ev.stances]
     pairs = match_steps(steps, truth["steps"])
-    assert len(pairs) >= len(truth["steps"]) - 1
+    # side: Zeni's extrema need ± peak_halfwidth_s (0.15 s) of signal, so a contact in the clip's first
+    # 0.15 s and a toe-off in its last 0.15 s are not found (here: the first and the last stance)
+    assert len(pairs) >= len(truth["steps"]) - (2 if view == "side" else 1)
     err = event_frame_errors(pairs, fps)
     assert np.max(np.abs(err["contact"])) <= 2.0      # ≤ 1 frame typical; 2 at 120 fps (17 ms)
     assert np.max(np.abs(err["toe_off"])) <= 1.5

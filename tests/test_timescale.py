@@ -180,6 +180,23 @@ def test_real_time_series_and_walking_like_motion_are_not_flagged():
     assert c["level"] == "ok" and "No clear step rhythm" in c["message"]
 
 
+@pytest.mark.parametrize("file_fps, level", [(30, "error"), (100, "ok")])
+def test_a_rhythm_slower_than_any_gait_is_flagged_even_without_clear_running(monkeypatch, file_fps, level):
+    # a 170 spm runner filmed at 240 fps, played at 30 fps (21 spm) or 100 fps (71 spm, a walking rhythm), whose
+    # movement the detector does not call running (as on the real treadmill_side_03: little or no flight)
+    import gaitscan.timescale as timescale
+
+    monkeypatch.setattr(timescale, "running_evidence", lambda *a: timescale.RunningEvidence(False, 7, 1.0, 1.06))
+    series, _ = ideal_pose_series(RunnerParams(), Camera(view="side"), fps=240, duration_s=4)
+    check = _check(_slowed(series, file_fps))
+    assert check["level"] == level
+    if level == "error":
+        assert "slower than any steady human gait" in check["message"]
+        assert check["value"]["suggested_slowmo"] == pytest.approx(240 / file_fps, rel=0.10)
+    else:
+        assert "does not clearly look like running" in check["message"]
+
+
 def test_step_period_matches_the_truth():
     series, truth = ideal_pose_series(RunnerParams(cadence_spm=160), Camera(view="rear"), fps=60, duration_s=5)
     assert 60.0 / step_period(series) == pytest.approx(160, abs=1.5)
@@ -214,10 +231,11 @@ def test_analyze_scales_every_time_once_and_warns_without_the_rate(tmp_path):
     real = analyze(series, out_dir=tmp_path / "real", write_report=False)
     for key in ("contact_t", "toe_off_t", "stance_time_s", "flight_time_s", "step_time_s"):
         assert [s[key] for s in a["steps"]] == pytest.approx([s[key] for s in real["steps"]], abs=1e-6)
-    # and the truth: the event detector's own error on this ideal runner is about 4 frames at 240 fps
+    # and the truth: on this ideal runner Zeni's extrema come about 11 ms before the contact and 5-15 ms
+    # after the toe-off at 60-240 fps (stances about 20 ms long at 240 fps); Fellin 2010's 25 ms
     true_stance = np.mean([s["toe_off_t_exact"] - s["contact_t_exact"] for s in truth["steps"]])
     got = [s["stance_time_s"] for s in a["steps"] if s["stance_time_s"] is not None]
-    assert abs(np.mean(got) - true_stance) <= 0.02
+    assert abs(np.mean(got) - true_stance) <= 0.025
     pose = np.load(tmp_path / "given" / "pose.npz")
     assert pose["t"][-1] == pytest.approx(slow.t[-1])       # the pose file keeps the file's clock
     assert json.loads(str(pose["meta"]))["source"]["time_scale"] == pytest.approx(0.125)
@@ -306,13 +324,28 @@ def test_true_120_fps_file_needs_no_flag_and_cli_takes_capture_fps(renders, tmp_
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="events over-detect contacts on 120/240 fps side-view renders with the real "
-                                       "model (measured: 344 and 319 spm for a 171 spm runner, the same on a true "
-                                       "240 fps file) — an event-detector issue, not the time scale")
-def test_event_cadence_of_a_high_rate_render_equals_the_truth(renders, tmp_path):
-    true_file, slowed, truth = renders[120]
-    a = analyze(slowed, out_dir=tmp_path / "o", capture_fps=120, write_report=False)
+@pytest.mark.parametrize("fps", [120, 240])
+def test_event_cadence_and_contact_times_of_a_high_rate_render_equal_the_truth(renders, fps, tmp_path):
+    true_file, slowed, truth = renders[fps]
+    a = analyze(slowed, out_dir=tmp_path / "o", capture_fps=fps, write_report=False)
     assert a["cadence_spm"] == pytest.approx(truth["cadence_spm"], abs=2.0)
+    # each true stance found once, by time (from the side the model's labels sit on the front and the
+    # back foot, so which foot is left is not asserted); Zeni's extrema need 0.15 s of signal on either
+    # side, so the first contact and the last toe-off of this 2.5 s clip may be missed
+    got = np.array([(s["contact_t"], s["toe_off_t"]) for s in a["steps"]])
+    true = np.array([(s["contact_t_exact"], s["toe_off_t_exact"]) for s in truth["steps"]])
+    half_step = 0.5 * np.median(np.diff(true[:, 0]))
+    err = np.array([g - true[np.argmin(abs(true[:, 0] - g[0]))] for g in got])
+    assert len(got) >= len(true) - 2 and np.all(abs(err[:, 0]) < half_step)
+    assert len({int(np.argmin(abs(true[:, 0] - g[0]))) for g in got}) == len(got)     # no stance twice
+    # contact and toe-off within about one frame at 60 fps on average, Fellin 2010's 25 ms at most
+    # (measured on these slowed renders: contact -11.9 ms mean, 16.1 ms max at 120 fps, -11.3 / 13.1 at 240;
+    # toe-off +1.2 / 1.9 ms and +2.8 / 5.8; stances 13 and 14 ms long on average; cadence 171.0 and 171.2
+    # for a true 171.3)
+    assert abs(err[:, 0].mean()) <= 1 / 60 and abs(err[:, 0]).max() <= 0.025
+    assert abs(err[:, 1].mean()) <= 1 / 60 and abs(err[:, 1]).max() <= 0.025
+    stance = [s["stance_time_s"] for s in a["steps"]]
+    assert np.mean(stance) == pytest.approx(np.mean(true[:, 1] - true[:, 0]), abs=0.025)
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +367,7 @@ def test_real_slowed_clips(shared_videos, real_slowmo, name, tmp_path):
     assert check["value"]["suggested_slowmo"] == pytest.approx(170.0 / hand["file_cadence_spm"], rel=0.10)
     given = analyze(series, out_dir=tmp_path / "given", slowmo=hand["slowmo_factor"], write_report=False)
     assert _time_check(given)["level"] == "ok"
-    # with the hand-counted factor: the event cadence is the hand count's (±5 %; measured 176.6 vs 176.3 and
-    # 170.6 vs 171.8), the coarser step-rhythm estimate within ±10 % (measured 187.3 and 171.3)
+    # with the hand-counted factor: the event cadence is the hand count's (±5 %; measured 175.4 vs 176.3 and
+    # 171.0 vs 171.8), the coarser step-rhythm estimate within ±10 % (measured 187.3 and 171.3)
     assert given["cadence_spm"] == pytest.approx(hand["real_cadence_spm_with_factor"], rel=0.05)
     assert _time_check(given)["value"]["cadence_spm"] == pytest.approx(hand["real_cadence_spm_with_factor"], rel=0.10)

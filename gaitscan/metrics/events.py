@@ -1,10 +1,19 @@
 """Gait events per foot — initial contact, midstance, toe-off — as one streaming detector.
 
-Methods (chosen from ``EVIDENCE.md`` §5), the same for every view:
+Methods (chosen from ``EVIDENCE.md`` §5):
 
-* **Initial contact, side view — Zeni et al. 2008** (Gait Posture 27:710; validated for
-  treadmill running by Fellin et al. 2010, J Sci Med Sport 13(6):646): the heel's most anterior
-  image position relative to the pelvis midpoint.
+* **Side view — Zeni et al. 2008** (Gait Posture 27:710; validated for treadmill running by
+  Fellin et al. 2010, J Sci Med Sport 13(6):646): the contact is the heel's most anterior image
+  position relative to the pelvis midpoint, the toe-off the foot index's most posterior one. From
+  the side the model's left/right labels sit on the front and the back foot as often as on the
+  left and right one (on renders: always), so both are taken over the two feet at once — the
+  foremost grounded heel, the rearmost grounded toe — and the feet are named by alternation (see
+  :meth:`GaitEventDetector._side_step`). Every limit is in seconds, so the result does not depend
+  on the frame rate: on the ideal runner the contact comes 11 ms early at 60–240 fps alike (14 ms
+  at 30 fps) and the toe-off 5–15 ms late (about 11 ms early at 30 fps, where the low-pass cutoff
+  is capped at 6 Hz). Checked against render truth through the model at 120 and
+  240 fps and the hand counts of four real side clips (tests/test_timescale.py,
+  tests/test_cadence_real.py).
 * **Initial contact, rear / front view — heel vertical position and acceleration** (after
   Fellin 2010's heel-position methods and Hreljac & Marshall 2000, J Biomech 33:783, heel
   acceleration). Seen from behind by a camera above the ground, a landing heel falls fast in the
@@ -18,16 +27,17 @@ Methods (chosen from ``EVIDENCE.md`` §5), the same for every view:
   landing, early for a gently lowered foot). The model's world
   depth was tried for a Zeni-style contact and rejected: on renders its heel depth peaks
   mid-swing.
-* **Toe-off — foot vertical velocity** (after Fellin 2010, and the foot-velocity algorithm of
-  O'Connor et al. 2007, Gait Posture 25:469): the stance ends when the foot's lowest point (heel
-  or foot index, whichever is lower in the image) rises fast; the toe-off is the frame of
+* **Toe-off, rear / front view — foot vertical velocity** (after Fellin 2010, and the
+  foot-velocity algorithm of O'Connor et al. 2007, Gait Posture 25:469): the stance ends when the
+  foot's lowest point (heel or foot index, whichever is lower in the image) rises fast; the toe-off is the frame of
   greatest upward acceleration before that. Thresholds adapt to the clip (fractions of the
   recent rise speed), so camera distance and zoom do not matter.
 
 *Midstance* is the frame where the pelvis (hip midpoint) is lowest in the image during that
 stance (Dingenen 2018's "deepest landing position").
 
-Feet are **followed through time**: each frame's two feet are assigned to two tracks by
+Feet are **followed through time** (rear and front: the events are per foot; side: only which
+track holds a contact's heel): each frame's two feet are assigned to two tracks by
 constant-velocity continuity, never by the model's labels (which swap in 10–30 % of frames near
 the midline). Which track is the left foot is a slowly forgetting vote of the model's labels and,
 never the feet's image order (a crossover puts them in the wrong order).
@@ -59,7 +69,7 @@ import numpy as np
 from ..pose import landmarks as lm
 from ..pose.series import PoseSeries
 from .filtering import DEFAULT_CUTOFF_HZ, smooth_runs
-from .view import View, side_sign
+from .view import View
 
 Side = Literal["left", "right"]
 SIDES: tuple[Side, Side] = ("left", "right")
@@ -71,8 +81,10 @@ N_POINTS = 3
 
 @dataclass(frozen=True)
 class Stance:
-    """One stance of one foot. Frames index the series; times are seconds (``series.t``);
-    ``track`` (0 or 1) is the followed foot, an index into :attr:`EventResult.feet`."""
+    """One stance of one foot. Frames index the series; times are seconds (``series.t``; in the
+    side view the contact and toe-off times fall between frames: the vertex of the extremum, and
+    the frames are the nearest sampled extremum); ``track`` (0 or 1) is the followed foot, an
+    index into :attr:`EventResult.feet`."""
 
     side: Side
     contact: int
@@ -111,7 +123,11 @@ class DetectorConfig:
     rise_frac: float = 0.4         # of the recent peak rise speed: "the foot is lifting"
     vote_memory_s: float = 3.0     # time constant of the left/right identity vote
     swap_ratio: float = 0.5        # continuity overrules the labels when swapping costs < this × keeping
-    peak_halfwidth_s: float = 0.15  # a Zeni contact is the heel's most anterior point over ± this time
+    peak_halfwidth_s: float = 0.15  # side: Zeni's contact / toe-off is an extremum over ± this time
+    contact_lift_max: float = 0.25  # side: a heel higher than this (leg lengths) above the ground is
+                                    # not landing (the model's stray heel points sit mid-shin or higher)
+    realternate_s: float = 0.75     # side: after this long without a contact the feet are named by the
+                                    # labels' vote again, not by alternation
     landing_window_s: float = 0.3    # rear/front: how long after the descent the contact is sought
     turn_frac: float = 0.2           # rear: a downward kick of the heel this strong (× the landing
                                      # deceleration) marks the contact
@@ -153,6 +169,10 @@ class GaitEventDetector:
         self.tracked: list[np.ndarray] = []   # per frame: (2, 3, 2) feet in track order
         self.swap_count = 0
         self._next_k = 0  # the next frame to decide
+        # side view (see _side_step): open stances (contact frame, track, foot, time), oldest first, at
+        # most two; the frame and foot of the last contact
+        self._open: list[tuple[int, int, Side, float]] = []
+        self._last_contact: Optional[tuple[int, Side]] = None
 
     def update(self, t: float, feet: np.ndarray, pelvis: np.ndarray, leg_px: float) -> list[Stance]:
         """Add one frame; return the stances completed by it (usually none).
@@ -258,10 +278,10 @@ class GaitEventDetector:
             scale = float(np.nanmax(np.abs(feet[..., 1] - pel[:, None, None, 1]))) if np.isfinite(feet).any() else 1.0
         fps, fc = self.fps, self.cfg.cutoff_hz
         out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, fc)}
-        if self.view == "side":
-            out["ap"] = _smooth_feet((feet[:, :, HEEL, 0] - pel[:, None, 0]) * self.facing / scale, fps, fc)
         low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
         low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
+        if self.view == "side":
+            out.update(self._side_signals(feet, pel, low, scale))
         y = _smooth_feet(low, fps, fc)
         out["heel_y"] = hy = _smooth_feet(feet[:, :, HEEL, 1] / scale, fps, fc)
         out["heel_a"] = np.gradient(np.gradient(hy, axis=0), axis=0) * fps ** 2 if len(hy) > 2 else np.zeros_like(hy)
@@ -270,6 +290,33 @@ class GaitEventDetector:
         out["a"] = np.gradient(v, axis=0) * fps if len(y) > 2 else np.zeros_like(y)
         return out
 
+    def _side_signals(self, feet: np.ndarray, pel: np.ndarray, low: np.ndarray, scale: float) -> dict[str, np.ndarray]:
+        """Label-free side-view signals (see :meth:`_side_step`), each (W,).
+
+        Positions are image x relative to the pelvis, toward the runner's front, in leg lengths.
+        A point higher than ``contact_lift_max`` above the ground (the window's 90th percentile of
+        the feet's lowest points) is not on the ground and counts as neither foremost nor rearmost
+        (it is given the window's extreme on the other side, so the signals stay unbroken).
+        ``front``: the more anterior heel, smoothed; ``front_track``: the track holding it (0 or 1,
+        unsmoothed); ``rear``: the more posterior foot index (toe), smoothed; ``seen``: a heel was
+        seen (bool).
+        """
+        fps, fc = self.fps, self.cfg.cutoff_hz
+        with warnings.catch_warnings():  # a window with no foot seen stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lowest_ok = np.nanpercentile(low, 90) - self.cfg.contact_lift_max
+
+            def grounded_ap(point: int, sign: int) -> np.ndarray:
+                ap = (feet[:, :, point, 0] - pel[:, None, 0]) * self.facing / scale
+                far = sign * np.nanmax(sign * ap)    # the window's extreme on the other side
+                return np.where(feet[:, :, point, 1] / scale >= lowest_ok, ap, np.where(np.isfinite(ap), far, np.nan))
+
+            heel, toe = grounded_ap(HEEL, -1), grounded_ap(TOE, +1)
+        return {"front": smooth_runs(np.fmax(heel[:, 0], heel[:, 1]), fps, fc),
+                "front_track": (heel[:, 1] > heel[:, 0]).astype(int),
+                "rear": smooth_runs(np.fmin(toe[:, 0], toe[:, 1]), fps, fc),
+                "seen": np.isfinite(feet[:, :, HEEL, 0]).any(axis=1)}
+
     def _decide(self, k: int) -> list[Stance]:
         W = len(self._t)
         off = self.n - W
@@ -277,8 +324,46 @@ class GaitEventDetector:
         if i < 1 or i >= W - 1:
             return []
         sig = self._signals()
-        done = [self._step(j, k, i, sig) for j in (0, 1)]
+        done = [self._side_step(k, i, sig)] if self.view == "side" else [self._step(j, k, i, sig) for j in (0, 1)]
         return [st for st in done if st is not None]
+
+    def _side_step(self, k: int, i: int, sig: dict) -> Optional[Stance]:
+        """Side view, label-free: one stance at a time for the two feet together.
+
+        From the side the model's left/right labels, and so the tracks, often sit on the front and
+        the back foot rather than on the left and right one (on renders: always), so each track's
+        heel peaks forward at every step. Zeni 2008 is therefore applied to the two feet at once:
+        the contact is a most anterior point of the FOREMOST grounded heel, the toe-off the next
+        most posterior point of the REARMOST grounded toe (each a strict extremum over
+        ± ``peak_halfwidth_s``). With little flight a foot's toe-off can come just after the other
+        foot's contact (Zeni's contact is a little early), so a stance stays open until
+        ``min_stance_s`` after the next contact. The feet are named by alternation from the first
+        contact, which the labels' vote names (again after ``realternate_s`` with no contact).
+        """
+        if not sig["seen"][i]:
+            self._open = []   # a stance is never completed across a gap
+            return None
+        fps, cfg = self.fps, self.cfg
+        m = max(1, int(round(cfg.peak_halfwidth_s * fps)))
+        self._open = [o for o in self._open if k - o[0] <= cfg.max_stance_s * fps]
+        done = None
+        if self._open and k - self._open[0][0] >= cfg.min_stance_s * fps and self._is_peak(sig["rear"], i, m, -1):
+            c, j, side, c_t = self._open.pop(0)
+            if c >= k - i:   # the contact is still in the window
+                done = self._stance(j, c, k, sig, side, (c_t, self._peak_time(sig["rear"], i)))
+        # after the toe-off: with little flight the next contact can come in the same frame
+        if self._is_peak(sig["front"], i, m, +1):
+            j = int(sig["front_track"][i])
+            last = self._last_contact
+            if last is None or k - last[0] > cfg.realternate_s * fps:
+                side = "left" if ((self._vote >= 0) == (j == 0)) else "right"
+            else:
+                side = "right" if last[1] == "left" else "left"
+            self._last_contact = (k, side)
+            self._open = self._open[-1:] + [(k, j, side, self._peak_time(sig["front"], i))]
+        if len(self._open) == 2 and k - self._open[1][0] > cfg.min_stance_s * fps:
+            self._open.pop(0)   # its toe-off did not come by shortly after the next contact
+        return done
 
     def _step(self, j: int, k: int, i: int, sig: dict) -> Optional[Stance]:
         """Advance track ``j``'s swing → landing → stance state at frame ``k`` (window index ``i``)."""
@@ -301,11 +386,6 @@ class GaitEventDetector:
         rising = v[i] < -self.cfg.rise_frac * up
         if tr.state == "swing":
             if k - tr.toe_off < self.cfg.min_swing_s * self.fps:
-                return None
-            if self.view == "side":
-                m = max(1, int(round(self.cfg.peak_halfwidth_s * self.fps)))
-                if self._is_peak(sig["ap"][:, j], i, m, +1):
-                    tr.state, tr.contact = "stance", k
                 return None
             if v[i] > self.cfg.descent_frac * down:
                 if not tr.ready:  # descending since the clip or the valid run began: its contact is unseen
@@ -357,6 +437,16 @@ class GaitEventDetector:
         w = v[i:i + n]
         return len(w) == n and bool(np.all(w < level))
 
+    def _peak_time(self, x: np.ndarray, i: int) -> float:
+        """Time (s) of the extremum of ``x`` at window index ``i``, between frames: the vertex of the
+        parabola through ``x[i-1:i+2]`` (an event time is then not rounded to a frame — at 30 fps
+        that rounding alone is up to ±17 ms)."""
+        t = self._t
+        a, b, c = x[i - 1], x[i], x[i + 1]
+        den = a - 2 * b + c
+        d = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if np.isfinite(den) and den != 0 else 0.0
+        return t[i] + d * ((t[i + 1] - t[i]) if d > 0 else (t[i] - t[i - 1]))
+
     @staticmethod
     def _is_peak(x: np.ndarray, i: int, m: int, sign: int) -> bool:
         """``x[i]`` is a strict local extremum (max for sign +1) over ±m and in the outer quarter of the window's range."""
@@ -372,7 +462,10 @@ class GaitEventDetector:
         rng = sign * x[np.isfinite(x)]
         return bool(c > np.percentile(rng, 75))
 
-    def _stance(self, j: int, contact: int, toe_off: int, sig: dict) -> Optional[Stance]:
+    def _stance(self, j: int, contact: int, toe_off: int, sig: dict, side: Optional[Side] = None,
+                times: Optional[tuple[float, float]] = None) -> Optional[Stance]:
+        """The stance of track ``j``; its foot is ``side`` if given, else the labels' vote for ``j``;
+        contact and toe-off times are ``times`` if given, else those of their frames."""
         if toe_off <= contact:
             return None
         off = self.n - len(self._t)
@@ -380,8 +473,10 @@ class GaitEventDetector:
         seg = py[contact - off: toe_off - off + 1]
         mid = contact + int(np.nanargmax(seg)) if np.isfinite(seg).any() else (contact + toe_off) // 2
         t = self._t
-        side: Side = "left" if ((self._vote >= 0) == (j == 0)) else "right"  # identity as known now
-        return Stance(side, contact, mid, toe_off, t[contact - off], t[mid - off], t[toe_off - off], j)
+        if side is None:
+            side = "left" if ((self._vote >= 0) == (j == 0)) else "right"  # identity as known now
+        c_t, o_t = times if times is not None else (t[contact - off], t[toe_off - off])
+        return Stance(side, contact, mid, toe_off, c_t, t[mid - off], o_t, j)
 
 
 def _smooth_feet(x: np.ndarray, fps: float, cutoff_hz: float) -> np.ndarray:
@@ -410,7 +505,7 @@ class EventResult:
 METHODS = {
     "rear": "foot vertical velocity (after Fellin 2010; O'Connor 2007)",
     "front": "foot vertical velocity (after Fellin 2010; O'Connor 2007)",
-    "side": "heel/toe anteroposterior position relative to the pelvis (Zeni 2008)",
+    "side": "heel/toe anteroposterior position relative to the pelvis, both feet at once (Zeni 2008)",
 }
 
 
