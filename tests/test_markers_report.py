@@ -1,7 +1,7 @@
 """Marker mode in the outputs (issue 11): the report's marker section and capture guide, steps.csv's
 marker columns, and ``gaitscan batch --markers``.
 
-``data/analysis_markers_example.json`` is the real ``analysis.json`` of ``analyze(series,
+``data/analysis_markers_example.json`` (remade by ``tools/make_markers_example.py``) is the real ``analysis.json`` of ``analyze(series,
 video=..., markers=True)`` on a 5.5 s, 30 fps marker render (drop 8° left / 2° right, seed 3,
 ideal pose series), with ``source.file`` named; the slow test below makes a shorter one afresh.
 """
@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from gaitscan.batch.job import settings_hash
-from gaitscan.markers.metrics import STEP_KEYS, add_markers
+from gaitscan.markers.metrics import MIDSTANCE_KEY, STEP_KEYS, add_markers
 from gaitscan.markers.track import MarkerTrack
 from gaitscan.pipeline import CSV_COLUMNS, steps_csv
 from gaitscan.report import write_report
@@ -156,9 +156,9 @@ def test_marker_report_in_headless_chromium(tmp_path, marked):
 # ---------------------------------------------------------------------------------- steps.csv
 def test_steps_csv_has_the_marker_columns_after_the_step_fields(marked):
     rows = list(csv.DictReader(io.StringIO(steps_csv(marked))))
-    assert list(rows[0]) == CSV_COLUMNS + list(STEP_KEYS)
+    assert list(rows[0]) == CSV_COLUMNS + [MIDSTANCE_KEY] + list(STEP_KEYS)
     for row, st in zip(rows, marked["steps"]):
-        for k in STEP_KEYS:
+        for k in (MIDSTANCE_KEY, *STEP_KEYS):
             assert row[k] == ("" if st[k] is None else str(st[k]))
     plain = json.loads((DATA / "analysis_rear_example.json").read_text())
     assert list(csv.DictReader(io.StringIO(steps_csv(plain))).fieldnames) == CSV_COLUMNS
