@@ -199,3 +199,20 @@ def test_cli_renders_and_rejects_bad_options(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["synth", str(out), "--width", "161"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("cadence", [155, 160, 170, 190])
+def test_the_pelvis_is_lowest_near_midstance_at_every_cadence(cadence):
+    """A runner's centre of mass is lowest near midstance; the truth's midstance (lowest pelvis)
+    and the detector's rely on it. At slow cadences the asked toe-off knee flexion used to keep
+    the hip sinking until toe-off (pelvic drop then read at toe-off, where it is about 0). The
+    speed keeps the default's step length (3.2 m/s at 170 steps/min): 3.2 m/s at 150 would need
+    0.84 m of belt per stance, longer than a straight leg allows for the hip to rise again."""
+    speed = 3.2 * cadence / 170
+    r = Runner(RunnerParams(cadence_spm=cadence, speed_mps=speed, drop_left_deg=12, drop_right_deg=3, seed=2), 4.0)
+    for st in r.steps[1:-1]:
+        t = np.linspace(st.t_contact, st.t_toeoff, 41)[:-1]
+        z = r.pelvis(t)[0][:, 2]
+        u_low = np.argmin(z) / 40
+        assert 0.3 <= u_low <= 0.6, (st.index, u_low)
+        assert z[-1] - z.min() > 0.01   # rising by toe-off (m)

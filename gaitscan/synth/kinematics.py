@@ -44,6 +44,9 @@ _PITCH_CONTACT = np.radians(8.0)    # toes up at heel strike
 _PITCH_TOEOFF = np.radians(-38.0)   # heel up at toe-off
 _VZ_CONTACT = -0.45    # stance-hip vertical velocity at contact (m/s): descending
 _VZ_TOEOFF = 0.45      # ... at toe-off: rising into the flight phase
+_MIN_RISE = 0.25       # the hip at toe-off is at least this fraction of the contact-to-midstance
+                       # descent above its midstance height (a runner's centre of mass is lowest
+                       # near midstance); slow cadences with long stances otherwise kept sinking
 
 
 @dataclass(frozen=True)
@@ -190,11 +193,21 @@ class Runner:
         The stance hip's height passes through the heights at which the knee has exactly its
         contact, midstance and toe-off flexion (cubic Hermite pieces: descending at ``_VZ_CONTACT`` m/s at contact, lowest with zero slope at
         midstance, rising at ``_VZ_TOEOFF`` m/s at toe-off); the knee at other times follows by
-        inverse kinematics.
+        inverse kinematics. When the asked toe-off flexion would leave the hip below its
+        midstance height (long stances at slow cadence), the toe-off height is raised to
+        ``_MIN_RISE`` of the descent above midstance and the knee straightens to reach it (at most
+        to a straight leg).
         """
         p, b = self.params, self.body
         z_c, z_m, z_o = self._stance_hip_z(
             st, np.array([0.0, _MID, 1.0]), np.array([p.knee_contact_deg, p.knee_midstance_deg, p.knee_toeoff_deg]))
+        if z_o < z_m + _MIN_RISE * (z_c - z_m):
+            # the foot has travelled so far back that the asked toe-off knee flexion would keep the
+            # hip sinking to toe-off: straighten the knee instead, at most to a straight leg (a
+            # stance so long that even that cannot rise, e.g. 0.8 m of belt for a 1.6 m runner,
+            # still sinks to toe-off: the truth's midstance is then at toe-off)
+            z_straight = self._stance_hip_z(st, np.array([1.0]), np.array([0.0]))[0]
+            z_o = max(z_o, min(z_m + _MIN_RISE * (z_c - z_m), z_straight - 1e-3))
         dur = st.t_toeoff - st.t_contact
         u = st.u(t)
         first = u < _MID
