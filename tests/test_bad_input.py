@@ -213,6 +213,7 @@ def test_side_view_gives_no_rear_metrics_and_says_why(tmp_path: Path):
     assert "side view" in a["not_measurable"]["pelvic_drop_deg"]
     assert all(st["pelvic_drop_deg"] is None and st["crossover"] is None for st in a["steps"])
     assert "need a rear or front view" in check(a, "view")["message"]
+    assert "may be swapped" in check(a, "view")["message"]   # left/right from the side is a guess
     assert "not measured pelvic_drop_deg" in proc.stdout
 
 

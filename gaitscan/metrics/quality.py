@@ -79,7 +79,10 @@ def quality_checks(series: PoseSeries, view: ViewResult, *, camera_roll_deg: Opt
         if not ok:
             msg += " The view is uncertain: left/right and frontal-plane numbers may be wrong."
         if view.view == "side":
-            msg += " Pelvic drop and crossover need a rear or front view; they are not measured."
+            msg += (" Pelvic drop and crossover need a rear or front view; they are not measured."
+                    " From the side the model cannot tell the left foot from the right (its labels"
+                    " follow the front and back foot), so the feet are named by alternation from a"
+                    " guess: the two sides' numbers may be swapped — compare the sides, not their names.")
         checks.append(_check("view", ok, view.view, msg))
     fps = series.fps
     if np.isfinite(fps):
