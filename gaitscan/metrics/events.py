@@ -33,8 +33,8 @@ Methods (chosen from ``EVIDENCE.md`` §5):
   greatest upward acceleration before that. Thresholds adapt to the clip (fractions of the
   recent rise speed), so camera distance and zoom do not matter.
 
-*Midstance* is the frame where the pelvis (hip midpoint) is lowest in the image during that
-stance (Dingenen 2018's "deepest landing position").
+*Midstance* is the frame where the pelvis (hip midpoint, despiked but not low-passed) is lowest
+in the image during that stance (Dingenen 2018's "deepest landing position").
 
 Feet are **followed through time** (rear and front: the events are per foot; side: only which
 track holds a contact's heel): each frame's two feet are assigned to two tracks by
@@ -68,7 +68,7 @@ import numpy as np
 
 from ..pose import landmarks as lm
 from ..pose.series import PoseSeries
-from .filtering import DEFAULT_CUTOFF_HZ, smooth_runs
+from .filtering import DEFAULT_CUTOFF_HZ, despike_runs, smooth_runs
 from .view import View
 
 Side = Literal["left", "right"]
@@ -277,7 +277,9 @@ class GaitEventDetector:
         if not np.isfinite(scale) or scale <= 0:
             scale = float(np.nanmax(np.abs(feet[..., 1] - pel[:, None, None, 1]))) if np.isfinite(feet).any() else 1.0
         fps, fc = self.fps, self.cfg.cutoff_hz
-        out: dict[str, np.ndarray] = {"pelvis_y": smooth_runs(pel[:, 1], fps, fc)}
+        # the midstance is where the pelvis is lowest: despiked only, as a low-pass moves that point
+        # (a jump of 2 % of the leg length from its neighbours' median is a glitch of the model)
+        out: dict[str, np.ndarray] = {"pelvis_y": despike_runs(pel[:, 1], fps, 0.02 * scale)}
         low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
         low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
         if self.view == "side":

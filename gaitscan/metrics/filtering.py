@@ -53,6 +53,31 @@ def _butter(order: int, wn: float) -> tuple[np.ndarray, np.ndarray]:
     return signal.butter(order, wn)
 
 
+def despike_runs(x: np.ndarray, fps: float, min_spike: float) -> np.ndarray:
+    """``x`` (T,) with its spikes replaced, nothing else changed; NaN stays NaN.
+
+    A value is a spike when it differs from the running median over about 50 ms
+    (:func:`median_kernel`, one unbroken run of finite values at a time) by more than
+    ``max(min_spike, 3 robust SDs of those differences)`` (``min_spike`` in the unit of ``x``).
+    Unlike the low-pass of :func:`smooth_runs` or the median itself it keeps where an extremum
+    is: a zero-phase low-pass moves the bottom of an asymmetric valley (the pelvis falls fast
+    after contact and rises slowly) toward its slow side — at 30 fps by about a frame, which moved
+    the midstance pelvic drop by −1.4° on a render — and a running median flattens a peak into a
+    plateau whose first frame is early.
+    """
+    x = np.asarray(x, float)
+    out = x.copy()
+    k = median_kernel(fps)
+    for s, e in runs(np.isfinite(x)):
+        if e - s <= k:
+            continue
+        med = ndimage.median_filter(x[s:e], size=k, mode="nearest")
+        d = x[s:e] - med
+        lim = max(min_spike, 3 * 1.4826 * float(np.median(np.abs(d - np.median(d)))))
+        out[s:e] = np.where(np.abs(d) > lim, med, x[s:e])
+    return out
+
+
 def smooth_runs(x: np.ndarray, fps: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ) -> np.ndarray:
     """Despike and zero-phase low-pass ``x`` along axis 0, one unbroken run of finite rows at a time.
 
