@@ -198,3 +198,20 @@ def test_the_trace_does_not_depend_on_the_frame_rate(tmp_path):
         stats[fps] = (np.nanmean(err), np.nanstd(err), np.polyfit(true[np.isfinite(got)], got[np.isfinite(got)], 1)[0])
         assert abs(stats[fps][0]) <= 0.5 and stats[fps][1] <= 0.6 and 0.9 <= stats[fps][2] <= 1.1, (fps, stats[fps])
     assert abs(stats[30][0] - stats[120][0]) <= 0.3, stats
+
+
+def test_a_level_beyond_the_searched_range_ends_at_its_edge():
+    # the estimator refuses a level found at the edge of ±level_max_deg (it is not the true one)
+    lim = limits()["search"]["level_max_deg"]
+    assert abs(symmetry_tilt(_shape(12.0), 6, lim).deg) >= lim - limits()["search"]["step_deg"]
+    assert symmetry_tilt(_shape(5.0), 6, lim).deg == pytest.approx(5.0, abs=0.35)
+
+
+@pytest.mark.slow
+def test_a_strongly_rolled_camera_is_refused_not_read_as_pelvic_drop(tmp_path_factory):
+    # a 12° camera roll puts the seat's symmetry axis beyond the ±8° searched: refused with the reason
+    # (before the limit, a logo on one hip made a ±20° search pick a -11.7° level: drops 10° off)
+    video, series, truth = _render(tmp_path_factory, "rolled", cam={"roll_deg": 12.0})
+    trace = measure_video(video, series)
+    assert trace.reason is not None and "pelvis level not found" in trace.reason, (trace.reason, trace.level_deg)
+    assert np.all(np.isnan(trace.image_deg))

@@ -12,7 +12,8 @@ Method (chosen by measurement, ``benchmarks/validate_pelvis.py``):
    (:func:`gaitscan.pelvis.search.symmetry_tilt`). Frame obliquity = template tilt + relative.
    Relative tracking alone cannot tell a constant asymmetry from camera roll; the symmetry axis
    can, as long as the pelvis region (shorts, glutes) is left–right symmetric on average — a
-   logo or a shirt tail over one hip biases it (measured in the validation script).
+   logo or a shirt tail over one hip biases it (measured in the validation script). The axis is
+   searched within ±``level_max_deg``; a best axis at that edge is refused.
 4. Confidence per frame from the correlation score (:mod:`gaitscan.pelvis.quality`); whole-clip
    refusals (runner too small, pelvis covered by the upper garment, too few confident frames)
    with the reason.
@@ -232,8 +233,8 @@ class PelvisEstimator:
             return float("nan")
         if self._level is None or self._n - self._level[0] >= _LEVEL_EVERY:
             srch = self.lim["search"]
-            tilt = symmetry_tilt((self._sum / self._n).astype(np.float32), self.geo.margin_px, srch["max_deg"],
-                                 srch["step_deg"] / 2)
+            tilt = symmetry_tilt((self._sum / self._n).astype(np.float32), self.geo.margin_px,
+                                 srch["level_max_deg"], srch["step_deg"] / 2)
             self._level = (self._n, tilt.deg)
         return self._level[1]
 
@@ -302,7 +303,12 @@ class PelvisEstimator:
             good = [i for i in idx if matches[i].score >= self.lim["confidence"]["score_floor"]] or idx
             template, weights = rigidity(self._align(self._store.get(self._patches[i]), matches[i]) for i in good)
         level = symmetry_tilt((template * (1.0 if weights is None else weights)).astype(np.float32),
-                              self.geo.margin_px, srch["max_deg"], srch["step_deg"] / 2)
+                              self.geo.margin_px, srch["level_max_deg"], srch["step_deg"] / 2)
+        if abs(level.deg) >= srch["level_max_deg"] - srch["step_deg"]:
+            return PelvisTrace(nan, nan.copy(), np.zeros(T), level.deg, hw,
+                               f"pelvis level not found: the left–right symmetry axis of the seat is tilted "
+                               f"±{srch['level_max_deg']:g}° or more (a strongly tilted camera, or a logo or "
+                               f"pattern on one side); level the camera or give --camera-roll")
         conf = np.zeros(T)
         rel = nan.copy()
         for i in idx:
