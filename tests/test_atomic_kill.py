@@ -75,7 +75,9 @@ def _assert_whole(out: Path, old: dict[str, bytes]) -> int:
 
 @pytest.mark.slow
 def test_sigkill_during_analyze_leaves_old_or_new_outputs_never_torn(tmp_path: Path):
-    video = C.base_render(tmp_path / "run.mp4")
+    # 3 s, not 2: the runs below use --stride 2 (15 fps), and 2 s of this 16 px runner at 15 fps is
+    # borderline for one complete stance (the clean run at the end then exits 4, nothing measurable)
+    video = C.base_render(tmp_path / "run.mp4", duration_s=3.0)
     out = tmp_path / "out"
     first = subprocess.run([sys.executable, "-m", "gaitscan.cli", "analyze", video, "--out", out],
                            capture_output=True, text=True, timeout=240)
