@@ -17,10 +17,9 @@ from typing import Any, Callable, Mapping, Optional, Union
 from .atomic import check_writable_dir, write_text
 from .errors import InputError, NotMeasurableError
 from .metrics.analysis import analyse_series
-from .metrics.pelvis import Obliquity, ObliquityEstimator, image_to_runner
 from .metrics.steps import Step
-from .metrics.view import View, detect_view
-from .pelvis import METHOD, image_obliquity_estimator, no_video_estimator
+from .metrics.view import detect_view
+from .pelvis import image_obliquity_estimator, no_video_estimator
 from .pose.series import PoseSeries
 from .pose.sidepass import SidePass
 from .timescale import (apply_time_scale, assess_time_scale, check_edit_lists, on_file_clock, record_time_scale,
@@ -127,14 +126,14 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     if stride < 1:
         raise InputError(f"stride must be ≥ 1, got {stride}")
     check_writable_dir(Path(out_dir) if out_dir is not None else default_out_dir(source))  # before the long pose pass
-    frames_of = video if isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz" else source
+    from_pose = isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"
+    frames_of = video if from_pose else Path(source)   # the frames behind the series, if at hand
     if overlay and frames_of is None:
         raise InputError("the overlay video needs the frames: give the video the pose series was made from")
     if pdf and not write_report:
         raise InputError("report.pdf is printed from report.html: do not turn the report off")
-    if isinstance(source, (str, Path)) and Path(source).is_file() and Path(source).suffix.lower() != ".npz":
+    if not from_pose and Path(source).is_file():
         check_edit_lists(source)  # a mixed-speed slow-motion file is rejected before the pose model runs
-    from_pose = isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"
     side = None if from_pose else SidePass(Path(source), start_s=start_s, end_s=end_s, stride=stride,
                                            roll_every_s=None if camera_roll_deg is not None else SCENE_ROLL_EVERY_S)
     try:
@@ -150,7 +149,8 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     series = record_time_scale(series, ts)
     real = apply_time_scale(series, ts)
     if not from_pose:
-        pelvis = _side_pass_first(side, image_obliquity_estimator(Path(source), start_s=start_s, end_s=end_s, stride=stride))
+        pelvis = image_obliquity_estimator(Path(source), start_s=start_s, end_s=end_s, stride=stride,
+                                           measured=side.pelvis_result)
     elif video is not None:
         pelvis = image_obliquity_estimator(Path(video))
     else:
@@ -161,7 +161,7 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
     analysis = assess_time_scale(analysis, real, ts)
     if markers:  # issue 11: the clinic's skin markers, beside the markerless values
         from .markers.metrics import measure
-        analysis = measure(analysis, series, video if from_pose else Path(source), color=marker_color,
+        analysis = measure(analysis, series, frames_of, color=marker_color,
                            **({} if from_pose else {"start_s": start_s, "end_s": end_s, "stride": stride}))
     out = Path(out_dir) if out_dir is not None else default_out_dir(source)
     if not (isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".npz"
@@ -175,9 +175,7 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
         write_analysis_overlay(Path(frames_of), series, analysis, out / OVERLAY_NAME, kb=kb)
     writer = getattr(importlib.import_module("gaitscan.report"), "write_report", None) if write_report else None
     if writer is not None:  # the report package provides it once its HTML writer is in place
-        if video is None and not (isinstance(source, PoseSeries) or Path(source).suffix.lower() == ".npz"):
-            video = Path(source)
-        html = writer(analysis, out, video=video, series=series, symptoms=symptoms, kb=kb, runner_name=runner_name)
+        html = writer(analysis, out, video=frames_of, series=series, symptoms=symptoms, kb=kb, runner_name=runner_name)
         if pdf:
             from .report.pdf import print_pdf
 
@@ -187,21 +185,6 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
         raise NotMeasurableError(f"nothing measurable ({reason}); see {out / 'analysis.json'}",
                                  source if isinstance(source, (str, Path)) else series.source.get("file"))
     return analysis
-
-
-def _side_pass_first(side: Optional[SidePass], sequential: ObliquityEstimator) -> ObliquityEstimator:
-    """The pelvis image estimator answering from ``side`` (measured during the pose pass) when it
-    can vouch for its answer — the same trace as ``sequential``'s second decoding pass, which
-    runs otherwise (and for a side view, which it refuses)."""
-
-    def estimate(series: PoseSeries, view: View, camera_roll_deg: float = 0.0) -> Obliquity:
-        trace = side.pelvis_result(series) if side is not None and view != "side" else None
-        if trace is None:
-            return sequential(series, view, camera_roll_deg)
-        return Obliquity(image_to_runner(trace.image_deg, view, camera_roll_deg), trace.confidence, METHOD,
-                         trace.reason, final=True)
-
-    return estimate
 
 
 def _camera_roll(given: Optional[float], video: Optional[PathLike], series: PoseSeries,
