@@ -203,8 +203,10 @@ class GaitEventDetector:
     def _decide_until(self, last: int) -> list[Stance]:
         """Decide every frame from the next undecided one to ``last``, in order."""
         out: list[Stance] = []
-        for k in range(max(self._next_k, self.n - len(self._t)), last + 1):
-            out += self._decide(k)
+        ks = range(max(self._next_k, self.n - len(self._t)), last + 1)
+        sig = self._signals() if len(ks) else None   # the window is the same for all of them
+        for k in ks:
+            out += self._decide(k, sig)
         self._next_k = max(self._next_k, last + 1)
         return out
 
@@ -264,12 +266,10 @@ class GaitEventDetector:
     def _signals(self) -> dict[str, np.ndarray]:
         """Smoothed signals over the trailing window (global frame index = offset + i).
 
-        ``ap`` (W, 2, side view only): heel anterior position relative to the pelvis (image x, leg
-        lengths); ``heel_y``/``heel_a`` (W, 2): image height of the heel (leg lengths, + down) and
-        its acceleration;
-        ``v``/``a`` (W, 2):
-        vertical velocity / acceleration of the foot's lowest point (leg lengths/s, /s², + down);
-        ``pelvis_y`` (W,) pixels.
+        ``pelvis_y`` (W,) pixels, despiked; side view: that and :meth:`_side_signals`; rear and
+        front: ``heel_y``/``heel_a`` (W, 2), image height of the heel (leg lengths, + down) and its
+        acceleration, and ``v``/``a`` (W, 2), vertical velocity / acceleration of the foot's lowest
+        point (leg lengths/s, /s², + down).
         """
         feet = np.array(self._feet)            # (W, 2, 3, 2)
         pel = np.array(self._pelvis)           # (W, 2)
@@ -282,8 +282,8 @@ class GaitEventDetector:
         out: dict[str, np.ndarray] = {"pelvis_y": despike_runs(pel[:, 1], fps, 0.02 * scale)}
         low = np.fmax(feet[:, :, HEEL, 1], feet[:, :, TOE, 1])
         low = np.where(np.isfinite(feet[:, :, HEEL, 1]) & np.isfinite(feet[:, :, TOE, 1]), low, np.nan) / scale
-        if self.view == "side":
-            out.update(self._side_signals(feet, pel, low, scale))
+        if self.view == "side":   # the side view's events use only these (see _side_step)
+            return {**out, **self._side_signals(feet, pel, low, scale)}
         y = _smooth_feet(low, fps, fc)
         out["heel_y"] = hy = _smooth_feet(feet[:, :, HEEL, 1] / scale, fps, fc)
         out["heel_a"] = np.gradient(np.gradient(hy, axis=0), axis=0) * fps ** 2 if len(hy) > 2 else np.zeros_like(hy)
@@ -319,13 +319,13 @@ class GaitEventDetector:
                 "rear": smooth_runs(np.fmin(toe[:, 0], toe[:, 1]), fps, fc),
                 "seen": np.isfinite(feet[:, :, HEEL, 0]).any(axis=1)}
 
-    def _decide(self, k: int) -> list[Stance]:
+    def _decide(self, k: int, sig: dict) -> list[Stance]:
+        """Decide frame ``k`` from ``sig``, the :meth:`_signals` of the current window."""
         W = len(self._t)
         off = self.n - W
         i = k - off
         if i < 1 or i >= W - 1:
             return []
-        sig = self._signals()
         done = [self._side_step(k, i, sig)] if self.view == "side" else [self._step(j, k, i, sig) for j in (0, 1)]
         return [st for st in done if st is not None]
 
