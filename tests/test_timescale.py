@@ -339,9 +339,10 @@ def test_event_cadence_and_contact_times_of_a_high_rate_render_equal_the_truth(r
     assert len(got) >= len(true) - 2 and np.all(abs(err[:, 0]) < half_step)
     assert len({int(np.argmin(abs(true[:, 0] - g[0]))) for g in got}) == len(got)     # no stance twice
     # contact and toe-off within about one frame at 60 fps on average, Fellin 2010's 25 ms at most
-    # (measured on these slowed renders: contact -11.9 ms mean, 16.1 ms max at 120 fps, -11.3 / 13.1 at 240;
-    # toe-off +1.2 / 1.9 ms and +2.8 / 5.8; stances 13 and 14 ms long on average; cadence 171.0 and 171.2
-    # for a true 171.3)
+    # (the measured values: pytest -s -k high_rate tests/test_timescale.py)
+    print(f"\n{fps} fps slowed render: cadence {a['cadence_spm']} (truth {truth['cadence_spm']:.1f}); "
+          f"contact {1000 * err[:, 0].mean():+.1f} ms mean, {1000 * abs(err[:, 0]).max():.1f} ms max; "
+          f"toe-off {1000 * err[:, 1].mean():+.1f} ms mean, {1000 * abs(err[:, 1]).max():.1f} ms max")
     assert abs(err[:, 0].mean()) <= 1 / 60 and abs(err[:, 0]).max() <= 0.025
     assert abs(err[:, 1].mean()) <= 1 / 60 and abs(err[:, 1]).max() <= 0.025
     stance = [s["stance_time_s"] for s in a["steps"]]
