@@ -8,7 +8,6 @@ HTML report — every file atomically (:mod:`gaitscan.atomic`).
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 from pathlib import Path
@@ -136,55 +135,58 @@ def analyze(source: Union[PathLike, PoseSeries], *, out_dir: Optional[PathLike] 
         check_edit_lists(source)  # a mixed-speed slow-motion file is rejected before the pose model runs
     side = None if from_pose else SidePass(Path(source), start_s=start_s, end_s=end_s, stride=stride,
                                            roll_every_s=None if camera_roll_deg is not None else SCENE_ROLL_EVERY_S)
-    try:
+    try:  # the side pass's worker is stopped on every way out: a live worker thread at exit aborts the process
         series = load_source(source, model=model, start_s=start_s, end_s=end_s, stride=stride, progress=progress,
                              on_frame=side)
-    except BaseException:
+        if side is not None:
+            side.finish()
+            if detect_view(series).view not in ("rear", "front"):
+                side.close()  # pelvis and scene roll are rear/front measures: free the core now
+        ts = resolve_time_scale(series, video=None if from_pose else Path(source), capture_fps=capture_fps, slowmo=slowmo)
+        series = record_time_scale(series, ts)
+        real = apply_time_scale(series, ts)
+        if not from_pose:
+            pelvis = image_obliquity_estimator(Path(source), start_s=start_s, end_s=end_s, stride=stride,
+                                               measured=side.pelvis_result)
+        elif video is not None:
+            pelvis = image_obliquity_estimator(Path(video))
+        else:
+            pelvis = no_video_estimator("no video given with the pose series: the pelvis image method needs the frames")
+        camera_roll_deg, roll_source = _camera_roll(camera_roll_deg, frames_of, series, side)
+        analysis = analyse_series(real, height_cm=height_cm, camera_roll_deg=camera_roll_deg,
+                                  pelvis_estimator=on_file_clock(pelvis, ts.scale), camera_roll_source=roll_source)
+        analysis = assess_time_scale(analysis, real, ts)
+        if markers:  # issue 11: the clinic's skin markers, beside the markerless values
+            from .markers.metrics import measure
+            analysis = measure(analysis, series, frames_of, color=marker_color,
+                               **({} if from_pose else {"start_s": start_s, "end_s": end_s, "stride": stride}))
+        out = Path(out_dir) if out_dir is not None else default_out_dir(source)
+        if not (isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".npz"
+                and Path(source).resolve() == (out / "pose.npz").resolve()):
+            series.save(out / "pose.npz")
+        write_text(out / "analysis.json", json.dumps(analysis, indent=1, allow_nan=False) + "\n")
+        write_text(out / "steps.csv", steps_csv(analysis))
+        if overlay:
+            from .report.overlay import OVERLAY_NAME, write_analysis_overlay
+
+            write_analysis_overlay(Path(frames_of), series, analysis, out / OVERLAY_NAME, kb=kb)
+        if write_report:
+            from .report import write_report as write_html
+
+            html = write_html(analysis, out, video=frames_of, series=series, symptoms=symptoms, kb=kb,
+                              runner_name=runner_name)
+            if pdf:
+                from .report.pdf import print_pdf
+
+                print_pdf(html, html.with_suffix(".pdf"))
+        if not analysis["steps"] and analysis["cadence_spm"] is None:
+            reason = "; ".join(f"{k}: {v}" for k, v in analysis["not_measurable"].items()) or "no steps found"
+            raise NotMeasurableError(f"nothing measurable ({reason}); see {out / 'analysis.json'}",
+                                     source if isinstance(source, (str, Path)) else series.source.get("file"))
+        return analysis
+    finally:
         if side is not None:
             side.close()
-        raise
-    if side is not None:
-        side.finish()
-    ts = resolve_time_scale(series, video=None if from_pose else Path(source), capture_fps=capture_fps, slowmo=slowmo)
-    series = record_time_scale(series, ts)
-    real = apply_time_scale(series, ts)
-    if not from_pose:
-        pelvis = image_obliquity_estimator(Path(source), start_s=start_s, end_s=end_s, stride=stride,
-                                           measured=side.pelvis_result)
-    elif video is not None:
-        pelvis = image_obliquity_estimator(Path(video))
-    else:
-        pelvis = no_video_estimator("no video given with the pose series: the pelvis image method needs the frames")
-    camera_roll_deg, roll_source = _camera_roll(camera_roll_deg, frames_of, series, side)
-    analysis = analyse_series(real, height_cm=height_cm, camera_roll_deg=camera_roll_deg,
-                              pelvis_estimator=on_file_clock(pelvis, ts.scale), camera_roll_source=roll_source)
-    analysis = assess_time_scale(analysis, real, ts)
-    if markers:  # issue 11: the clinic's skin markers, beside the markerless values
-        from .markers.metrics import measure
-        analysis = measure(analysis, series, frames_of, color=marker_color,
-                           **({} if from_pose else {"start_s": start_s, "end_s": end_s, "stride": stride}))
-    out = Path(out_dir) if out_dir is not None else default_out_dir(source)
-    if not (isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".npz"
-            and Path(source).resolve() == (out / "pose.npz").resolve()):
-        series.save(out / "pose.npz")
-    write_text(out / "analysis.json", json.dumps(analysis, indent=1, allow_nan=False) + "\n")
-    write_text(out / "steps.csv", steps_csv(analysis))
-    if overlay:
-        from .report.overlay import OVERLAY_NAME, write_analysis_overlay
-
-        write_analysis_overlay(Path(frames_of), series, analysis, out / OVERLAY_NAME, kb=kb)
-    writer = getattr(importlib.import_module("gaitscan.report"), "write_report", None) if write_report else None
-    if writer is not None:  # the report package provides it once its HTML writer is in place
-        html = writer(analysis, out, video=frames_of, series=series, symptoms=symptoms, kb=kb, runner_name=runner_name)
-        if pdf:
-            from .report.pdf import print_pdf
-
-            print_pdf(html, html.with_suffix(".pdf"))
-    if not analysis["steps"] and analysis["cadence_spm"] is None:
-        reason = "; ".join(f"{k}: {v}" for k, v in analysis["not_measurable"].items()) or "no steps found"
-        raise NotMeasurableError(f"nothing measurable ({reason}); see {out / 'analysis.json'}",
-                                 source if isinstance(source, (str, Path)) else series.source.get("file"))
-    return analysis
 
 
 def _camera_roll(given: Optional[float], video: Optional[PathLike], series: PoseSeries,

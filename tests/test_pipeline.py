@@ -173,3 +173,23 @@ def test_side_pass_that_missed_frames_hands_over_to_the_sequential_pass(rear_ren
     got = image_obliquity_estimator(video, measured=side.pelvis_result)(series, "rear")
     want = sequential(series, "rear")
     assert np.array_equal(got.deg, want.deg, equal_nan=True) and got.reason == want.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["side view", "no runner"])
+def test_analyze_leaves_no_side_pass_worker_running(tmp_path, case):
+    # CI aborted a side-view `gaitscan analyze` at exit ("terminate called without an active
+    # exception", exit -6): nothing asked a side view for the pelvis, so the side pass's worker was
+    # still running OpenCV while the interpreter shut down. Every way out of analyze stops it.
+    import threading
+
+    import corpus as C
+
+    video = (C.base_render(tmp_path / "side.mp4", view="side", duration_s=1.5) if case == "side view"
+             else C.no_person(tmp_path / "empty.mp4"))
+    try:
+        analyze(video, out_dir=tmp_path / "out", write_report=False)
+    except NotMeasurableError:
+        assert case == "no runner"
+    alive = [t.name for t in threading.enumerate() if t.name.startswith("sidepass:")]
+    assert alive == []
