@@ -144,7 +144,7 @@ def _fed_side_pass(video, series, rows=None):
         for k, frame in enumerate(frames):
             if rows is not None and k >= rows:
                 break
-            side(frame, series.xy[k].copy())
+            side(frame.t, series.xy[k].copy())
     side.finish()
     return side
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import queue
 import signal
 import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Union
+from typing import Any, Callable, Iterator, Optional, Union
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 from .landmarks import L_HIP, L_SHOULDER, N_LANDMARKS, R_HIP, R_SHOULDER
 from .model import model_label, resolve_model
 from .series import PoseSeries
@@ -156,16 +158,23 @@ def _sigint_deferred() -> Iterator[None]:
 def _native_stderr_silenced() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null for the duration: MediaPipe's C++ start-up logging
     (GPU/EGL probing, XNNPACK, feedback-tensor notices) is not for the user and cannot be
-    turned off through its Python API."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    turned off through its Python API.
+
+    Process-wide and so serialised: two model threads silencing at once would each save the other's
+    /dev/null as "the" stderr, and the last to restore would leave the process mute."""
+    with _STDERR_LOCK:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+_STDERR_LOCK = threading.Lock()
 
 
 class RunnerTracker:
@@ -210,18 +219,69 @@ class RunnerTracker:
         return choice
 
 
+#: environment variable: ``1`` runs the pose model on one thread, ``2`` on two whatever the video's length
+THREADS_ENV = "GAITSCAN_POSE_THREADS"
+#: below this many frames the model runs on one thread: a second Landmarker takes ~0.3 s and ~110 MB
+#: to build, and on fewer frames the second core would save about a second at most
+MIN_THREADED_FRAMES = 60
+#: frames handed to the model threads and not yet taken back, per thread: one being detected, one waiting
+_IN_FLIGHT_PER_WORKER = 2
+
+
+def pose_threads(info, *, start_s: Optional[float] = None, end_s: Optional[float] = None, stride: int = 1,
+                 threads: Optional[int] = None) -> int:
+    """How many model threads :func:`run_pose` uses: ``threads`` when given, else
+    ``$GAITSCAN_POSE_THREADS`` when set, else 2 when this process may run on at least 2 cores
+    (``os.sched_getaffinity``) and the frames to analyse are expected to number at least
+    :data:`MIN_THREADED_FRAMES` (from ``info``, the :class:`~gaitscan.pose.video.VideoInfo`; an
+    unknown length counts as long), otherwise 1."""
+    if threads is None:
+        env = os.environ.get(THREADS_ENV, "").strip()
+        if env:
+            try:
+                threads = int(env)
+            except ValueError:
+                raise UsageError(f"{THREADS_ENV} must be 1 or 2, got {env!r}") from None
+    if threads is not None:
+        if threads not in (1, 2):
+            raise UsageError(f"pose threads must be 1 or 2, got {threads}")
+        return int(threads)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return 1
+    span = info.duration_s if math.isfinite(info.duration_s) else float("inf")
+    if end_s is not None:
+        span = min(span, end_s)
+    span -= start_s or 0.0
+    fps = info.fps if math.isfinite(info.fps) and info.fps > 0 else 30.0
+    return 2 if span * fps / max(int(stride), 1) >= MIN_THREADED_FRAMES else 1
+
+
 def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Optional[float] = None,
              end_s: Optional[float] = None, stride: int = 1, progress: bool = False,
-             on_frame: Optional[Callable[[Frame, np.ndarray], None]] = None) -> PoseSeries:
+             on_frame: Optional[Callable[[float, np.ndarray], None]] = None,
+             threads: Optional[int] = None) -> PoseSeries:
     """Run the pose model over ``video`` and return the runner's :class:`PoseSeries`.
 
     ``start_s``/``end_s`` (seconds) bound the time range, ``stride`` keeps every n-th frame;
-    ``progress`` shows a rich progress bar on stderr. ``on_frame(frame, xy_row)`` is called after
-    each frame's runner is picked, with the runner's landmarks ``(33, 2)`` in pixels (NaN when no
-    runner) — row ``frame``'s of the returned series — so work on the same frames can follow
-    the model (:class:`gaitscan.pose.sidepass.SidePass`). ``source`` records the file name, codec,
+    ``progress`` shows a rich progress bar on stderr. ``on_frame(t, xy_row)`` is called after
+    each frame's runner is picked, in time order, with the frame's time ``t`` (seconds, the
+    series' ``t``) and the runner's landmarks ``(33, 2)`` in pixels (NaN when no runner) — row
+    ``t``'s of the returned series — so work on the same frames can follow the model
+    (:class:`gaitscan.pose.sidepass.SidePass`). ``source`` records the file name, codec,
     nominal fps, rotation, model, frame count, the fraction of frames with another person in
     view (``other_person_fraction``) and whether the file was ``truncated``.
+
+    ``threads``: the model runs on one or two threads (None: :func:`pose_threads` decides; the
+    environment variable ``GAITSCAN_POSE_THREADS=1`` forces one). With two, the frames of the one
+    decoder go to two Landmarkers, each on its own thread (MediaPipe releases the GIL), and come
+    back in time order to this thread, which picks the runner exactly as with one: with
+    ``NUM_POSES`` > 1 the model's answer for a frame does not depend on the frames it saw before,
+    so the series is identical (tests/test_pose_threads.py holds that on renders). Every way out
+    stops and joins the model threads and closes every Landmarker.
     Raises :class:`~gaitscan.errors.InputError` for unreadable video and
     :class:`~gaitscan.errors.ModelError` for an unusable model.
     """
@@ -229,13 +289,20 @@ def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Opti
     with iter_frames(video, start_s=start_s, end_s=end_s, stride=stride) as frames, Landmarker(model) as landmarker, \
             _progress(progress, frames.info) as advance:
         rows = _Rows(frames.info.n_frames // stride + 2)
-        for frame in frames:
-            people = landmarker.detect(frame.rgb, frame.t)
-            pick = tracker.update(people.hip_centre, people.torso_px, frame.t) if len(people) else None
-            rows.add(frame.t, people.count_distinct(pick), people, pick)
+
+        def take(t: float, people: People) -> None:
+            pick = tracker.update(people.hip_centre, people.torso_px, t) if len(people) else None
+            rows.add(t, people.count_distinct(pick), people, pick)
             if on_frame is not None:
-                on_frame(frame, rows.last_xy())
-            advance(frame.t)
+                on_frame(t, rows.last_xy())
+            advance(t)
+
+        if pose_threads(frames.info, start_s=start_s, end_s=end_s, stride=stride, threads=threads) == 1:
+            for frame in frames:
+                take(frame.t, landmarker.detect(frame.rgb, frame.t))
+        else:
+            with _ModelThreads(landmarker, model, frames.info.name) as pool:
+                pool.run(frames, take)
     info = frames.info
     series = rows.series(info.width, info.height)
     T = len(series)
@@ -247,6 +314,95 @@ def run_pose(video: PathLike, *, model: Optional[PathLike] = None, start_s: Opti
         "detected_fraction": float(np.mean(series.detected)) if T else 0.0,
     })
     return series
+
+
+class _ModelThreads:
+    """Two model threads fed with the frames of one :class:`~gaitscan.pose.video.FrameStream`.
+
+    :meth:`run` hands each frame to the thread with fewer frames in flight (at most
+    :data:`_IN_FLIGHT_PER_WORKER` each, so at most a handful of decoded frames are held whatever
+    the video's length) and gives each frame's :class:`People` to ``take(t, people)`` in time order
+    on the calling thread. The first thread uses the caller's Landmarker, the second builds its own
+    (while the first is already working). Leaving the ``with`` block — normally, on an exception,
+    a model error in a thread or a KeyboardInterrupt — stops both threads, joins them, and then
+    closes the second Landmarker (the caller closes the first).
+    """
+
+    def __init__(self, first: Landmarker, model: Optional[PathLike], name: str) -> None:
+        self._model, self._name = model, name
+        self._stop = threading.Event()
+        self._workers = [_Worker(self, first, 0), _Worker(self, None, 1)]
+
+    def __enter__(self) -> "_ModelThreads":
+        for w in self._workers:
+            w.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        for w in self._workers:
+            w.inbox.put(None)
+        interrupted = False
+        for w in self._workers:  # a Ctrl-C during the join must not leave a thread running at exit
+            while w.thread.is_alive():
+                try:
+                    w.thread.join()
+                except KeyboardInterrupt:
+                    interrupted = True
+        for w in self._workers:
+            if w.owned is not None:
+                w.owned.close()
+        if interrupted and exc[0] is None:
+            raise KeyboardInterrupt
+
+    def run(self, frames: Iterator[Frame], take: Callable[[float, People], None]) -> None:
+        pending: deque[tuple[float, _Worker]] = deque()   # frames in flight, in time order
+        limit = _IN_FLIGHT_PER_WORKER * len(self._workers)
+        for frame in frames:
+            w = min(self._workers, key=lambda x: x.in_flight)
+            w.in_flight += 1
+            w.inbox.put((frame.rgb, frame.t))
+            pending.append((frame.t, w))
+            del frame
+            if len(pending) >= limit:
+                self._take_oldest(pending, take)
+        while pending:
+            self._take_oldest(pending, take)
+
+    @staticmethod
+    def _take_oldest(pending: deque, take: Callable[[float, People], None]) -> None:
+        t, w = pending.popleft()
+        got = w.outbox.get()
+        w.in_flight -= 1
+        if isinstance(got, BaseException):
+            raise got
+        take(t, got)
+
+
+class _Worker:
+    """One model thread of :class:`_ModelThreads`: ``(rgb, t)`` from ``inbox``, :class:`People` (or
+    the exception that stopped it) to ``outbox`` in the same order; ``None`` in ``inbox`` ends it."""
+
+    def __init__(self, pool: _ModelThreads, landmarker: Optional[Landmarker], k: int) -> None:
+        self.pool, self.landmarker, self.owned = pool, landmarker, None
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.in_flight = 0
+        self.thread = threading.Thread(target=self._work, name=f"pose:{pool._name}:{k}", daemon=True)
+
+    def _work(self) -> None:
+        try:
+            if self.landmarker is None:
+                self.owned = self.landmarker = Landmarker(self.pool._model)
+            while True:
+                item = self.inbox.get()
+                if item is None or self.pool._stop.is_set():
+                    return
+                rgb, t = item
+                self.outbox.put(self.landmarker.detect(rgb, t))
+                del item, rgb
+        except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
+            self.outbox.put(exc)
 
 
 class _Rows:

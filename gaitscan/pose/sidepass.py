@@ -36,7 +36,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .series import PoseSeries
-from .video import Frame, FrameStream
+from .video import FrameStream
 
 PathLike = Union[str, Path]
 
@@ -79,11 +79,12 @@ class SidePass:
         self._thread.start()
 
     # ------------------------------------------------------------------ the pose pass's side
-    def __call__(self, frame: Frame, xy_row: np.ndarray) -> None:
-        """``on_frame`` of :func:`~gaitscan.pose.run_pose`: the runner's landmarks ``(33, 2)`` px of one row."""
+    def __call__(self, t: float, xy_row: np.ndarray) -> None:
+        """``on_frame`` of :func:`~gaitscan.pose.run_pose`: the time ``t`` (s) and the runner's
+        landmarks ``(33, 2)`` px of one row, rows in time order."""
         d = (xy_row[lm.R_HIP] - xy_row[lm.L_HIP]).reshape(1, 2)
         with self._cond:
-            self._pending.append((frame.t, xy_row))
+            self._pending.append((float(t), xy_row))
             self._hipw.append(float(np.linalg.norm(d, axis=1)[0]))  # as centred_hip_width computes it
             self._cond.notify()
 
