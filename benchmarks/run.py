@@ -5,11 +5,13 @@
 In one run, side by side on the same clips:
 
 - ``model_only_fps``: gaitscan's :class:`~gaitscan.pose.landmarker.Landmarker` (MediaPipe Tasks,
-  VIDEO mode, single process) on frames decoded beforehand — the limit;
+  VIDEO mode, single process) on frames decoded beforehand — the limit (``fps_2_threads`` beside it:
+  two Landmarkers on two threads taking every other frame, the limit of the pose pass on 2 cores);
 - ``end_to_end_fps``: :func:`gaitscan.pipeline.analyze` from the video file to ``analysis.json``
   (default settings, HTML report included; in-process, so interpreter start-up is not counted),
-  with the split pose pass (the pelvis patches and scene-roll frames are taken beside it,
-  :mod:`gaitscan.pose.sidepass`) / pelvis image estimate after it (the wait for the side pass's
+  with the split pose pass (on one or two model threads, :func:`gaitscan.pose.landmarker.pose_threads`;
+  ``GAITSCAN_POSE_THREADS=1`` keeps it on one; the pelvis patches and scene-roll frames are taken
+  beside it, :mod:`gaitscan.pose.sidepass`) / pelvis image estimate after it (the wait for the side pass's
   last frames, the template matching of every frame, or a whole second pass when the side pass
   could not be used; the scene-roll pass is in "the rest" when it runs) / report / the rest (events, metrics, files), and the CPU time it took;
 - ``naive_fps``: ``benchmarks/naive.py`` (OpenCV read loop, legacy MediaPipe Pose on every
@@ -98,8 +100,35 @@ def model_only(video: Path, *, max_frames: int, end_s: Optional[float]) -> dict[
         seconds = time.perf_counter() - start
     n = len(pre) - 1
     h, w = pre[0][1].shape[:2]
+    two = _model_two_threads(pre)
     return {"frames": n, "size": f"{w}x{h}", "seconds": round(seconds, 3), "fps": round(n / seconds, 2),
-            "ms_per_frame": round(1000 * seconds / n, 2)}
+            "ms_per_frame": round(1000 * seconds / n, 2), "fps_2_threads": round(n / two, 2)}
+
+
+def _model_two_threads(pre: list) -> float:
+    """Seconds for two Landmarkers, each on its own thread, to take every other frame of ``pre``
+    (after a warm-up frame each): the limit of run_pose on two threads (informational: the issue's
+    model_only is one Landmarker)."""
+    import threading
+
+    from gaitscan.pose.landmarker import Landmarker
+
+    marks = [Landmarker(), Landmarker()]
+    try:
+        for k, lm in enumerate(marks):
+            lm.detect(pre[k][1], pre[k][0])
+        work = [pre[2::2], pre[3::2]]
+        threads = [threading.Thread(target=lambda lm=lm, part=part: [lm.detect(rgb, t) for t, rgb in part])
+                   for lm, part in zip(marks, work)]
+        start = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        return (time.perf_counter() - start) * (len(pre) - 1) / max(len(pre) - 2, 1)
+    finally:
+        for lm in marks:
+            lm.close()
 
 
 class _Split:
@@ -141,6 +170,10 @@ def end_to_end(video: Path, *, end_s: Optional[float]) -> dict[str, Any]:
     from gaitscan.pipeline import analyze
     from gaitscan.pose.sidepass import SidePass
 
+    from gaitscan.pose.landmarker import pose_threads
+    from gaitscan.pose.video import probe
+
+    threads = pose_threads(probe(video), end_s=end_s)
     split = _Split()
     undo = [split.wrap(pose, "run_pose", "pose"), split.wrap(obliquity, "measure_video", "pelvis"),
             split.wrap(SidePass, "scene_roll", "pelvis"), split.wrap(SidePass, "pelvis_result", "pelvis")]
@@ -161,7 +194,7 @@ def end_to_end(video: Path, *, end_s: Optional[float]) -> dict[str, Any]:
     rest = seconds - split.pose - split.pelvis - split.report
     return {"frames": n, "seconds": round(seconds, 3), "fps": round(n / seconds, 2), "cpu_s": round(cpu, 3),
             "pose_s": round(split.pose, 3), "pelvis_s": round(split.pelvis, 3), "report_s": round(split.report, 3),
-            "rest_s": round(rest, 3), "pose_ms_per_frame": round(1000 * split.pose / n, 2),
+            "rest_s": round(rest, 3), "pose_threads": threads, "pose_ms_per_frame": round(1000 * split.pose / n, 2),
             "pelvis_ms_per_frame": round(1000 * split.pelvis / n, 2),
             "cadence_spm": analysis.get("cadence_spm"), "view": (analysis.get("view") or {}).get("view")
             if isinstance(analysis.get("view"), dict) else analysis.get("view")}
@@ -286,10 +319,11 @@ def main() -> None:
         with section(f"{label} ({path.name}{'' if end_s is None else f', first {end_s:g} s'})", rec):
             rec["model_only"] = model_only(path, max_frames=60 if args.quick else 100, end_s=end_s)
             print(f"  model only   {rec['model_only']['fps']:6.1f} fps  ({rec['model_only']['ms_per_frame']:.1f} ms/frame, "
-                  f"{rec['model_only']['size']}, {rec['model_only']['frames']} frames)", flush=True)
+                  f"{rec['model_only']['size']}, {rec['model_only']['frames']} frames; "
+                  f"two Landmarkers on two threads {rec['model_only']['fps_2_threads']:.1f} fps)", flush=True)
             e = rec["end_to_end"] = end_to_end(path, end_s=end_s)
             print(f"  end to end   {e['fps']:6.1f} fps  ({e['frames']} frames in {e['seconds']:.1f} s, {e['cpu_s']:.1f} s CPU: "
-                  f"pose {e['pose_s']:.1f} s, "
+                  f"pose {e['pose_s']:.1f} s on {e['pose_threads']} model thread(s), "
                   f"pelvis {e['pelvis_s']:.1f} s, report {e['report_s']:.1f} s, rest {e['rest_s']:.1f} s; "
                   f"cadence {e['cadence_spm']})", flush=True)
             if "naive" not in skip:
