@@ -1,7 +1,7 @@
 """Validate pelvic drop (landmark hip line vs the pelvis image estimator) and crossover detection
 on rear-view renders of the synthetic runner with exact ground truth.
 
-    python benchmarks/validate_pelvis.py [--quick] [--json OUT] [--work DIR]
+    python benchmarks/validate_pelvis.py [--quick] [--json OUT] [--work DIR] [--seed N]
 
 Every clip varies drop per side (0–12°), clothing, skin tone, camera roll (±2°, given to the
 estimator as ``--camera-roll`` would be), distance and height, and rails. Each clip is rendered,
@@ -9,7 +9,8 @@ run through the real pose model, then:
 
 - **pelvic drop** at the true midstance frame, in the runner frame with the known roll removed,
   against the truth's projected hip-centre drop at midstance (``pelvic_drop_2d_level_deg``);
-  per clip and side: mean error, per-step SD, worst |error|, wrong signs for |true| ≥ 3°.
+  per clip and side: mean error, per-step SD, worst |error|, wrong signs for |true| ≥ 3°; per
+  clip the **gain** of the image estimate (slope of its per-frame obliquity on the true one).
 - **camera roll from the scene** (:func:`gaitscan.pelvis.offline.video_scene_roll`) against the
   true roll.
   Rows ``landmarks`` are the baseline the README reports.
@@ -88,14 +89,16 @@ def grid(quick: bool) -> list[Case]:
     ]
 
 
-def prepare(case: Case, work: Path, duration_s: float) -> tuple[Path, PoseSeries, dict[str, Any]]:
-    """Render (cached) and run the pose model (cached); returns video, series, truth."""
-    video = work / f"{case.name}.mp4"
-    npz = work / f"{case.name}.npz"
-    truth_file = work / f"{case.name}.truth.json"
+def prepare(case: Case, work: Path, duration_s: float, seed: int = 7) -> tuple[Path, PoseSeries, dict[str, Any]]:
+    """Render (cached) and run the pose model (cached); returns video, series, truth. ``seed``: the
+    runner's step-to-step variation (another seed = fresh clips for checking limits set on these)."""
+    stem = case.name if seed == 7 else f"{case.name}_seed{seed}"
+    video = work / f"{stem}.mp4"
+    npz = work / f"{stem}.npz"
+    truth_file = work / f"{stem}.truth.json"
     if not (video.exists() and truth_file.exists()):
         params = RunnerParams(drop_left_deg=case.drop_l, drop_right_deg=case.drop_r, offset_left_m=case.offset_l,
-                              offset_right_m=case.offset_r, trunk_lean_deg=case.lean, appearance=case.app, seed=7)
+                              offset_right_m=case.offset_r, trunk_lean_deg=case.lean, appearance=case.app, seed=seed)
         cam = Camera(distance_m=case.distance, height_m=case.cam_height, roll_deg=case.roll, rails=case.rails)
         render_video(params, cam, fps=30, duration_s=duration_s, out=video)
     if not npz.exists():
@@ -144,8 +147,15 @@ def crossover_check(series: PoseSeries, truth: dict[str, Any], roll: float) -> d
     return {"steps_true": len(truth["steps"]), "matched": len(pairs), "checked": n, "correct": right, "wrong": missed}
 
 
-def evaluate(case: Case, work: Path, duration_s: float) -> dict[str, Any]:
-    video, series, truth = prepare(case, work, duration_s)
+def gain(image_deg: np.ndarray, truth: dict[str, Any]) -> Optional[float]:
+    """Slope of the per-frame estimate on the true per-frame obliquity (1 = reads the true size)."""
+    true = np.asarray(truth["frames"]["pelvic_obliquity_deg"], float)
+    ok = np.isfinite(image_deg) & np.isfinite(true)
+    return float(np.polyfit(true[ok], image_deg[ok], 1)[0]) if ok.sum() > 10 and np.ptp(true[ok]) > 1 else None
+
+
+def evaluate(case: Case, work: Path, duration_s: float, seed: int = 7) -> dict[str, Any]:
+    video, series, truth = prepare(case, work, duration_s, seed)
     t0 = time.perf_counter()
     trace = measure_video(video, series)
     ms = 1000 * (time.perf_counter() - t0) / max(len(series), 1)
@@ -156,7 +166,8 @@ def evaluate(case: Case, work: Path, duration_s: float) -> dict[str, Any]:
     scene_roll, _ = video_scene_roll(video, series)
     out: dict[str, Any] = {"case": case.name, "hip_width_px": trace.hip_width_px, "refused": trace.reason,
                            "roll_true": case.roll, "roll_scene": scene_roll,
-                           "level_deg": trace.level_deg, "ms_per_frame": ms, "sides": {}}
+                           "level_deg": trace.level_deg, "ms_per_frame": ms, "sides": {},
+                           "gain": None if trace.reason else gain(trace.image_deg - case.roll, truth)}
     for name, deg in methods.items():
         for side in ("left", "right"):
             out["sides"][f"{name}/{side}"] = _stats(*_errors(deg, truth, side))
@@ -184,12 +195,13 @@ def table(results: list[dict[str, Any]]) -> str:
         if r["refused"]:
             lines.append(f"{r['case']:28s} {'pelvis-image':13s} {'-':5s} not measurable: {r['refused']}")
     lines.append("")
-    lines.append(f"{'clip':28s} {'hipw px':>7s} {'level':>6s} {'ms/fr':>6s} {'roll':>5s} {'scene':>6s}  "
+    lines.append(f"{'clip':28s} {'hipw px':>7s} {'level':>6s} {'gain':>5s} {'ms/fr':>6s} {'roll':>5s} {'scene':>6s}  "
                  f"crossover (|true| >= {OFFSET_LIMIT_HIPW} hip widths)")
     for r in results:
         c = r["crossover"]
         scene = "none" if r["roll_scene"] is None else f"{r['roll_scene']:6.2f}"
-        lines.append(f"{r['case']:28s} {r['hip_width_px']:7.1f} {r['level_deg']:6.2f} {r['ms_per_frame']:6.1f} "
+        g = "  -  " if r["gain"] is None else f"{r['gain']:5.2f}"
+        lines.append(f"{r['case']:28s} {r['hip_width_px']:7.1f} {r['level_deg']:6.2f} {g} {r['ms_per_frame']:6.1f} "
                      f"{r['roll_true']:5.1f} {scene:>6s}  "
                      f"{c['correct']}/{c['checked']} correct, {c['matched']}/{c['steps_true']} steps matched"
                      + (f"; wrong: {c['wrong']}" if c["wrong"] else ""))
@@ -201,11 +213,13 @@ def main(argv: Optional[list[str]] = None) -> list[dict[str, Any]]:
     ap.add_argument("--quick", action="store_true", help="small grid of 2.5 s clips")
     ap.add_argument("--json", type=Path, help="write the results as JSON here")
     ap.add_argument("--work", type=Path, help="cache directory for renders and pose series")
+    ap.add_argument("--seed", type=int, default=7, help="the runners' step-to-step variation (default 7; "
+                    "another seed gives fresh clips to check limits chosen on the default ones)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        results = [evaluate(c, work, 2.5 if args.quick else 4.0) for c in grid(args.quick)]
+        results = [evaluate(c, work, 2.5 if args.quick else 4.0, args.seed) for c in grid(args.quick)]
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -266,18 +266,33 @@ class PelvisEstimator:
         return rotate(shifted, match.deg)
 
     def _match_all(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray]) -> dict[int, Match]:
-        """Every frame in ``idx`` searched against ``core``, on up to 2 threads (OpenCV releases
-        the GIL; the order of frames does not matter, the answers are the same)."""
+        """Every frame in ``idx`` searched against ``core``."""
+        srch = self.lim["search"]
+        return dict(zip(idx, _on_threads(lambda i: match_rotation(self._store.get(self._patches[i]), core,
+                                                                  srch["max_deg"], srch["step_deg"], wcore), idx)))
+
+    def _halves(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray],
+                matches: dict[int, Match]) -> tuple[np.ndarray, np.ndarray]:
+        """(upper, lower) image obliquity in degrees of up to ``halves_frames`` frames of ``idx``
+        (evenly spread), read from the template's rows above the hip line (waistband, lower back)
+        and from those below it (seat, gluteal folds) separately, each searched within
+        ±``halves_max_deg`` of the frame's whole-patch match."""
+        ref = self.lim["refuse"]
+        step = max(1, -(-len(idx) // int(ref["halves_frames"])))
+        sample = idx[::step]
+        w = np.ones_like(core) if wcore is None else wcore
+        split = int(round(self.geo.above_hipw * self.geo.hip_width_px))
+        upper, lower = w.copy(), w.copy()
+        upper[split:], lower[:split] = 0.0, 0.0
         srch = self.lim["search"]
 
-        def one(i: int) -> Match:
-            return match_rotation(self._store.get(self._patches[i]), core, srch["max_deg"], srch["step_deg"], wcore)
+        def one(i: int) -> tuple[float, float]:
+            turned = rotate(self._store.get(self._patches[i]), matches[i].deg)
+            return tuple(matches[i].deg + match_rotation(turned, core, ref["halves_max_deg"], srch["step_deg"], half).deg
+                         for half in (upper, lower))
 
-        threads = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-        if threads < 2 or len(idx) < 64:
-            return {i: one(i) for i in idx}
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pelvis-match") as pool:
-            return dict(zip(idx, pool.map(one, idx)))
+        got = np.array(_on_threads(one, sample), float).reshape(-1, 2)
+        return got[:, 0], got[:, 1]
 
     def result(self) -> PelvisTrace:
         """The offline estimate over every frame given so far (iterated template)."""
@@ -302,6 +317,9 @@ class PelvisEstimator:
                 break
             good = [i for i in idx if matches[i].score >= self.lim["confidence"]["score_floor"]] or idx
             template, weights = rigidity(self._align(self._store.get(self._patches[i]), matches[i]) for i in good)
+        reason = quality.halves_refusal(*self._halves(idx, core, wcore, matches), self.lim["refuse"])
+        if reason is not None:
+            return PelvisTrace(nan, nan.copy(), np.zeros(T), float("nan"), hw, reason)
         level = symmetry_tilt((template * (1.0 if weights is None else weights)).astype(np.float32),
                               self.geo.margin_px, srch["level_max_deg"], srch["step_deg"] / 2)
         if abs(level.deg) >= srch["level_max_deg"] - srch["step_deg"]:
@@ -321,3 +339,13 @@ class PelvisEstimator:
         rel = np.where(ok, rel, np.nan)
         image = level.deg + rel
         return PelvisTrace(image, image - np.nanmean(image), conf, level.deg, hw, None)
+
+
+def _on_threads(fn: Any, items: list) -> list:
+    """``[fn(x) for x in items]`` on up to 2 threads (OpenCV releases the GIL; the order the work
+    is done in does not change the answers)."""
+    threads = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    if threads < 2 or len(items) < 64:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pelvis-match") as pool:
+        return list(pool.map(fn, items))

@@ -73,3 +73,26 @@ def too_few(ok: np.ndarray, seen: np.ndarray, lim: Mapping[str, Any]) -> Optiona
         return (f"pelvis image unclear in {100 * (1 - frac):.0f}% of frames (occlusion by hands or "
                 "objects, motion blur, or clothing that moves on its own)")
     return None
+
+
+def halves_refusal(upper_deg: np.ndarray, lower_deg: np.ndarray, lim: Mapping[str, Any]) -> Optional[str]:
+    """Refusal when the seat turns much less than the waistband.
+
+    ``upper_deg``/``lower_deg`` (n,): the obliquity of the same frames read from the patch above
+    the hip line and from the patch below it (``PelvisEstimator._halves``). Fitted shorts, tights
+    and patterned fabric turn with the pelvis: the seat's swing (SD over the frames) is at least
+    about that of the waistband. Loose plain shorts hang from the thighs: their seat barely turns
+    while the whole-patch angle goes wrong — up to 12° with the wrong sign on renders, every frame
+    matching confidently. Refused when the seat's SD is below ``halves_min_ratio`` of the
+    waistband's; no refusal when the waistband moves by less than ``halves_min_sd_deg`` (nothing
+    to compare) or with fewer than 10 frames."""
+    ok = np.isfinite(upper_deg) & np.isfinite(lower_deg)
+    u, lo = np.asarray(upper_deg, float)[ok], np.asarray(lower_deg, float)[ok]
+    if u.size < 10 or float(np.std(u)) < lim["halves_min_sd_deg"]:
+        return None
+    ratio = float(np.std(lo)) / float(np.std(u))
+    if ratio >= lim["halves_min_ratio"]:
+        return None
+    return (f"pelvis outline unreliable: the seat turns {ratio:.2f}× as much as the waistband (needs "
+            f"≥ {lim['halves_min_ratio']:g}×) — loose shorts that hang from the thighs? Film in fitted "
+            "shorts or tights, or with skin markers (--markers)")
