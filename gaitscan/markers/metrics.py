@@ -127,10 +127,10 @@ def step_values(step: dict[str, Any], track: MarkerTrack, obl: np.ndarray, view:
     m_mk, obl_mid, why_mid = marker_midstance(track, obl, c, o, frame_s)
     vals[MIDSTANCE_KEY] = m_mk
     if m_mk is None or obl_mid is None:
-        small = config()["blob"]["small_diameter_px"]
+        blob = config()["blob"]
         why["pelvic_drop_markers_deg"] = why_mid + (
-            f"; markers only {track.diameter_px:.1f} px across (the capture guide asks for 6 px)"
-            if track.diameter_px < small else "")
+            f"; markers only {track.diameter_px:.1f} px across (the capture guide asks for {blob['guide_diameter_px']:g} px)"
+            if track.diameter_px < blob["small_diameter_px"] else "")
     else:
         vals["pelvic_drop_markers_deg"] = (1.0 if step["stance"] == "left" else -1.0) * obl_mid
     seg = obl[c:o + 1]
