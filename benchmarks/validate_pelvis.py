@@ -10,7 +10,8 @@ run through the real pose model, then:
 - **pelvic drop** at the true midstance frame, in the runner frame with the known roll removed,
   against the truth's projected hip-centre drop at midstance (``pelvic_drop_2d_level_deg``);
   per clip and side: mean error, per-step SD, worst |error|, wrong signs for |true| ≥ 3°; per
-  clip the **gain** of the image estimate (slope of its per-frame obliquity on the true one).
+  clip the **gain** of the image estimate (slope of its per-frame obliquity on the true one) and
+  the **seat** turn ratio (``PelvisTrace.seat_turn_ratio``: below ``halves_min_ratio`` refused).
 - **camera roll from the scene** (:func:`gaitscan.pelvis.offline.video_scene_roll`) against the
   true roll.
   Rows ``landmarks`` are the baseline the README reports.
@@ -167,7 +168,8 @@ def evaluate(case: Case, work: Path, duration_s: float, seed: int = 7) -> dict[s
     out: dict[str, Any] = {"case": case.name, "hip_width_px": trace.hip_width_px, "refused": trace.reason,
                            "roll_true": case.roll, "roll_scene": scene_roll,
                            "level_deg": trace.level_deg, "ms_per_frame": ms, "sides": {},
-                           "gain": None if trace.reason else gain(trace.image_deg - case.roll, truth)}
+                           "gain": None if trace.reason else gain(trace.image_deg - case.roll, truth),
+                           "seat_turn_ratio": trace.seat_turn_ratio}
     for name, deg in methods.items():
         for side in ("left", "right"):
             out["sides"][f"{name}/{side}"] = _stats(*_errors(deg, truth, side))
@@ -195,13 +197,13 @@ def table(results: list[dict[str, Any]]) -> str:
         if r["refused"]:
             lines.append(f"{r['case']:28s} {'pelvis-image':13s} {'-':5s} not measurable: {r['refused']}")
     lines.append("")
-    lines.append(f"{'clip':28s} {'hipw px':>7s} {'level':>6s} {'gain':>5s} {'ms/fr':>6s} {'roll':>5s} {'scene':>6s}  "
+    lines.append(f"{'clip':28s} {'hipw px':>7s} {'level':>6s} {'gain':>5s} {'seat':>5s} {'ms/fr':>6s} {'roll':>5s} {'scene':>6s}  "
                  f"crossover (|true| >= {OFFSET_LIMIT_HIPW} hip widths)")
     for r in results:
         c = r["crossover"]
         scene = "none" if r["roll_scene"] is None else f"{r['roll_scene']:6.2f}"
-        g = "  -  " if r["gain"] is None else f"{r['gain']:5.2f}"
-        lines.append(f"{r['case']:28s} {r['hip_width_px']:7.1f} {r['level_deg']:6.2f} {g} {r['ms_per_frame']:6.1f} "
+        g, seat = ("  -  " if v is None else f"{v:5.2f}" for v in (r["gain"], r["seat_turn_ratio"]))
+        lines.append(f"{r['case']:28s} {r['hip_width_px']:7.1f} {r['level_deg']:6.2f} {g} {seat} {r['ms_per_frame']:6.1f} "
                      f"{r['roll_true']:5.1f} {scene:>6s}  "
                      f"{c['correct']}/{c['checked']} correct, {c['matched']}/{c['steps_true']} steps matched"
                      + (f"; wrong: {c['wrong']}" if c["wrong"] else ""))

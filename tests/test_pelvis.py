@@ -12,7 +12,7 @@ from gaitscan.metrics.pelvis import landmark_obliquity
 from gaitscan.pelvis import measure_video
 from gaitscan.pelvis.estimate import limits
 from gaitscan.pelvis.patch import PatchGeometry, extract
-from gaitscan.pelvis.quality import clip_refusal, frame_confidence, halves_refusal
+from gaitscan.pelvis.quality import clip_refusal, frame_confidence, halves_refusal, seat_turn_ratio
 from gaitscan.pelvis.search import Match, match_rotation, rotate, symmetry_tilt
 
 
@@ -92,12 +92,17 @@ def test_a_seat_that_turns_less_than_the_waistband_refuses_the_clip():
     lim = limits()["refuse"]
     t = np.linspace(0, 4 * np.pi, 90)
     waist = 8 * np.sin(t)
-    assert halves_refusal(waist, 1.2 * waist + 0.3 * np.cos(3 * t), lim) is None       # one piece
-    hangs = halves_refusal(waist, 0.3 * waist + 0.5 * np.sin(2 * t), lim)               # seat hangs from the legs
-    assert hangs is not None and "loose shorts" in hangs and "0.3" in hangs
+    one_piece = seat_turn_ratio(waist, 1.2 * waist + 0.3 * np.cos(3 * t), lim)
+    assert one_piece == pytest.approx(np.std(1.2 * waist + 0.3 * np.cos(3 * t)) / np.std(waist))
+    assert halves_refusal(one_piece, lim) is None
+    hangs = seat_turn_ratio(waist, 0.3 * waist + 0.5 * np.sin(2 * t), lim)         # seat hangs from the legs
+    assert hangs < lim["halves_min_ratio"]
+    reason = halves_refusal(hangs, lim)
+    assert reason is not None and "loose shorts" in reason and f"{hangs:.2f}×" in reason
     still = 0.2 * np.sin(t)
-    assert halves_refusal(still, 0.01 * still, lim) is None      # nothing moves: nothing to compare
-    assert halves_refusal(waist[:5], 0 * waist[:5], lim) is None  # too few frames to say
+    assert seat_turn_ratio(still, 0.01 * still, lim) is None          # nothing moves: nothing to compare
+    assert seat_turn_ratio(waist[:5], 0 * waist[:5], lim) is None      # too few frames to say
+    assert halves_refusal(None, lim) is None
 
 
 # --- real renders through the real model -------------------------------------------------------

@@ -53,6 +53,10 @@ _HIP_WIDTH_WINDOW = 90
 _LIVE_WARMUP_FRAMES = 90
 #: live use: template frames between two recomputations of its symmetry-axis tilt
 _LEVEL_EVERY = 15
+#: live use: every this many matched frames, the waistband and seat halves are read
+#: (:func:`quality.halves_refusal`), and no halves refusal before this many were read
+_LIVE_HALVES_EVERY = 3
+_LIVE_HALVES_MIN = 20
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +82,9 @@ class PelvisTrace:
     level_deg: float
     hip_width_px: float
     reason: Optional[str]
+    #: the seat's swing over the waistband's (:func:`~gaitscan.pelvis.quality.seat_turn_ratio`; None
+    #: when not computed: refused earlier, or nothing moved)
+    seat_turn_ratio: Optional[float] = None
 
 
 def rigidity(aligned: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -167,6 +174,9 @@ class PelvisEstimator:
         self._level: Optional[tuple[int, float]] = None   # live: (template frames, symmetry tilt)
         self._matched = 0    # live: frames matched against the running template …
         self._confident = 0  # … and those confident enough to give an angle
+        #: live: (waistband, seat) angles of recent matched frames (:func:`quality.halves_refusal`)
+        self._live_halves: deque[tuple[float, float]] = deque(maxlen=int(self.lim["refuse"]["halves_frames"]))
+        self._halves_refused = False
 
     def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True,
                hip_width_px: Optional[float] = None) -> Optional[Match]:
@@ -203,8 +213,11 @@ class PelvisEstimator:
         self._n += 1
         if self._n < _WARMUP_FRAMES or not match:
             return None
-        found = match_rotation(c, self._core(self._sum / self._n), self.lim["search"]["max_deg"], self.lim["search"]["step_deg"])
+        core = self._core(self._sum / self._n)
+        found = match_rotation(c, core, self.lim["search"]["max_deg"], self.lim["search"]["step_deg"])
         self._matched += 1
+        if self._matched % _LIVE_HALVES_EVERY == 0:
+            self._live_halves.append(self._halves_of(c, found.deg, core, self._halves_weights(core, None)))
         self._confident += int(self.confidence(found) >= self.lim["confidence"]["min_frame_confidence"])
         return found
 
@@ -244,7 +257,10 @@ class PelvisEstimator:
         The whole-clip refusals of :meth:`result` (runner too small, pelvis covered, too few
         confident frames) on the frames so far, and a warm-up: nothing until ``_LIVE_WARMUP_FRAMES``
         frames have built the template (the first patches are scaled by a hip-width median of few
-        frames, and the template of a handful of strides is still blurred)."""
+        frames, and the template of a handful of strides is still blurred); and, once
+        ``_LIVE_HALVES_MIN`` readings are in, a seat that turns less than the waistband over the
+        recent frames (:func:`~gaitscan.pelvis.quality.halves_refusal`: loose plain shorts; once
+        refused, the estimate comes back only above ``halves_release_ratio``)."""
         hw = float(np.median(self._all_hipw)) if self._all_hipw else float("nan")
         reason = quality.clip_refusal(hw, np.asarray(self._covered, float), self.lim["refuse"])
         if reason is not None:
@@ -253,6 +269,13 @@ class PelvisEstimator:
             return f"warming up: pelvis seen in {self._n} of the {_LIVE_WARMUP_FRAMES} frames needed"
         if self._matched and self._confident / self._matched < self.lim["refuse"]["min_valid_fraction"]:
             return quality.too_few(np.ones(self._confident, bool), np.ones(self._matched, bool), self.lim["refuse"])
+        if len(self._live_halves) >= _LIVE_HALVES_MIN:
+            ref = self.lim["refuse"]
+            if self._halves_refused:   # once refused, given back only well clear of the limit (no flicker)
+                ref = {**ref, "halves_min_ratio": ref["halves_release_ratio"]}
+            reason = quality.halves_refusal(quality.seat_turn_ratio(*np.array(self._live_halves).T, ref), ref)
+            self._halves_refused = reason is not None
+            return reason
         return None
 
     def _core(self, full: np.ndarray) -> np.ndarray:
@@ -271,27 +294,33 @@ class PelvisEstimator:
         return dict(zip(idx, _on_threads(lambda i: match_rotation(self._store.get(self._patches[i]), core,
                                                                   srch["max_deg"], srch["step_deg"], wcore), idx)))
 
-    def _halves(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray],
-                matches: dict[int, Match]) -> tuple[np.ndarray, np.ndarray]:
-        """(upper, lower) image obliquity in degrees of up to ``halves_frames`` frames of ``idx``
-        (evenly spread), read from the template's rows above the hip line (waistband, lower back)
-        and from those below it (seat, gluteal folds) separately, each searched within
-        ±``halves_max_deg`` of the frame's whole-patch match."""
-        ref = self.lim["refuse"]
-        step = max(1, -(-len(idx) // int(ref["halves_frames"])))
-        sample = idx[::step]
+    def _halves_weights(self, core: np.ndarray, wcore: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The template weights (``wcore``, or uniform) of the rows above the hip line (waistband,
+        lower back) and of those below it (seat, gluteal folds), each zero elsewhere."""
         w = np.ones_like(core) if wcore is None else wcore
         split = int(round(self.geo.above_hipw * self.geo.hip_width_px))
         upper, lower = w.copy(), w.copy()
         upper[split:], lower[:split] = 0.0, 0.0
-        srch = self.lim["search"]
+        return upper, lower
 
-        def one(i: int) -> tuple[float, float]:
-            turned = rotate(self._store.get(self._patches[i]), matches[i].deg)
-            return tuple(matches[i].deg + match_rotation(turned, core, ref["halves_max_deg"], srch["step_deg"], half).deg
-                         for half in (upper, lower))
+    def _halves_of(self, patch: np.ndarray, deg: float, core: np.ndarray,
+                   halves: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
+        """(waistband, seat) image obliquity in degrees of one frame's ``patch`` whose whole-patch
+        match is ``deg``: each half of the template (:meth:`_halves_weights`) searched within
+        ±``halves_max_deg`` of ``deg``."""
+        turned = rotate(patch, deg)
+        step, half_range = self.lim["search"]["step_deg"], self.lim["refuse"]["halves_max_deg"]
+        up, low = (deg + match_rotation(turned, core, half_range, step, w).deg for w in halves)
+        return up, low
 
-        got = np.array(_on_threads(one, sample), float).reshape(-1, 2)
+    def _halves(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray],
+                matches: dict[int, Match]) -> tuple[np.ndarray, np.ndarray]:
+        """(waistband, seat) angles (:meth:`_halves_of`) of up to ``halves_frames`` frames of
+        ``idx``, evenly spread."""
+        step = max(1, -(-len(idx) // int(self.lim["refuse"]["halves_frames"])))
+        halves = self._halves_weights(core, wcore)
+        got = np.array(_on_threads(lambda i: self._halves_of(self._store.get(self._patches[i]), matches[i].deg,
+                                                              core, halves), idx[::step]), float).reshape(-1, 2)
         return got[:, 0], got[:, 1]
 
     def result(self) -> PelvisTrace:
@@ -317,16 +346,17 @@ class PelvisEstimator:
                 break
             good = [i for i in idx if matches[i].score >= self.lim["confidence"]["score_floor"]] or idx
             template, weights = rigidity(self._align(self._store.get(self._patches[i]), matches[i]) for i in good)
-        reason = quality.halves_refusal(*self._halves(idx, core, wcore, matches), self.lim["refuse"])
+        ratio = quality.seat_turn_ratio(*self._halves(idx, core, wcore, matches), self.lim["refuse"])
+        reason = quality.halves_refusal(ratio, self.lim["refuse"])
         if reason is not None:
-            return PelvisTrace(nan, nan.copy(), np.zeros(T), float("nan"), hw, reason)
+            return PelvisTrace(nan, nan.copy(), np.zeros(T), float("nan"), hw, reason, ratio)
         level = symmetry_tilt((template * (1.0 if weights is None else weights)).astype(np.float32),
                               self.geo.margin_px, srch["level_max_deg"], srch["step_deg"] / 2)
         if abs(level.deg) >= srch["level_max_deg"] - srch["step_deg"]:
             return PelvisTrace(nan, nan.copy(), np.zeros(T), level.deg, hw,
                                f"pelvis level not found: the left–right symmetry axis of the seat is tilted "
                                f"±{srch['level_max_deg']:g}° or more (a strongly tilted camera, or a logo or "
-                               f"pattern on one side); level the camera or give --camera-roll")
+                               f"pattern on one side); level the camera or give --camera-roll", ratio)
         conf = np.zeros(T)
         rel = nan.copy()
         for i in idx:
@@ -335,10 +365,10 @@ class PelvisEstimator:
         ok = conf >= self.lim["confidence"]["min_frame_confidence"]
         reason = quality.too_few(ok, np.array([p is not None for p in self._patches]), self.lim["refuse"])
         if reason is not None:
-            return PelvisTrace(nan, nan.copy(), conf, level.deg, hw, reason)
+            return PelvisTrace(nan, nan.copy(), conf, level.deg, hw, reason, ratio)
         rel = np.where(ok, rel, np.nan)
         image = level.deg + rel
-        return PelvisTrace(image, image - np.nanmean(image), conf, level.deg, hw, None)
+        return PelvisTrace(image, image - np.nanmean(image), conf, level.deg, hw, None, ratio)
 
 
 def _on_threads(fn: Any, items: list) -> list:

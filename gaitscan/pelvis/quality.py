@@ -75,23 +75,27 @@ def too_few(ok: np.ndarray, seen: np.ndarray, lim: Mapping[str, Any]) -> Optiona
     return None
 
 
-def halves_refusal(upper_deg: np.ndarray, lower_deg: np.ndarray, lim: Mapping[str, Any]) -> Optional[str]:
-    """Refusal when the seat turns much less than the waistband.
-
-    ``upper_deg``/``lower_deg`` (n,): the obliquity of the same frames read from the patch above
-    the hip line and from the patch below it (``PelvisEstimator._halves``). Fitted shorts, tights
-    and patterned fabric turn with the pelvis: the seat's swing (SD over the frames) is at least
-    about that of the waistband. Loose plain shorts hang from the thighs: their seat barely turns
-    while the whole-patch angle goes wrong — up to 12° with the wrong sign on renders, every frame
-    matching confidently. Refused when the seat's SD is below ``halves_min_ratio`` of the
-    waistband's; no refusal when the waistband moves by less than ``halves_min_sd_deg`` (nothing
-    to compare) or with fewer than 10 frames."""
+def seat_turn_ratio(upper_deg: np.ndarray, lower_deg: np.ndarray, lim: Mapping[str, Any]) -> Optional[float]:
+    """SD of the seat's per-frame angle over the waistband's (``upper_deg``/``lower_deg`` (n,): the
+    same frames read from the patch above the hip line and from the one below it,
+    ``PelvisEstimator._halves``); None with fewer than 10 frames or when the waistband moves by
+    less than ``halves_min_sd_deg`` (nothing to compare)."""
     ok = np.isfinite(upper_deg) & np.isfinite(lower_deg)
     u, lo = np.asarray(upper_deg, float)[ok], np.asarray(lower_deg, float)[ok]
     if u.size < 10 or float(np.std(u)) < lim["halves_min_sd_deg"]:
         return None
-    ratio = float(np.std(lo)) / float(np.std(u))
-    if ratio >= lim["halves_min_ratio"]:
+    return float(np.std(lo)) / float(np.std(u))
+
+
+def halves_refusal(ratio: Optional[float], lim: Mapping[str, Any]) -> Optional[str]:
+    """Refusal when the seat turns much less than the waistband (``ratio``: :func:`seat_turn_ratio`).
+
+    Fitted shorts, tights and patterned fabric turn with the pelvis: the seat swings at least
+    about as much as the waistband. Loose plain shorts hang from the thighs: their seat barely
+    turns while the whole-patch angle goes wrong — up to 12° with the wrong sign on renders, every
+    frame matching confidently. Refused when ``ratio`` is below ``halves_min_ratio``; None when
+    the ratio is None (nothing to compare)."""
+    if ratio is None or ratio >= lim["halves_min_ratio"]:
         return None
     return (f"pelvis outline unreliable: the seat turns {ratio:.2f}× as much as the waistband (needs "
             f"≥ {lim['halves_min_ratio']:g}×) — loose shorts that hang from the thighs? Film in fitted "
