@@ -419,3 +419,20 @@ def test_index_html_opens_in_headless_chromium_without_errors_or_network(real_ba
     assert errors == []
     assert requests == [p.resolve().as_uri() for p in pages] + [(out / "index.html").resolve().as_uri()]
     assert links == 3 and rows > 0
+
+
+def test_local_workers_share_the_cores_with_the_pose_model_threads(monkeypatch):
+    # run_pose runs the model on two threads when it has two cores; two batch workers on two cores
+    # must not each start two (a second Landmarker's ~110 MB and thread switching, no speed)
+    import os
+
+    from gaitscan.batch.runner import worker_pose_threads
+    from gaitscan.pose.landmarker import THREADS_ENV
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert worker_pose_threads(1) == "2" and worker_pose_threads(2) == "1"
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    assert worker_pose_threads(4) == "2" and worker_pose_threads(5) == "1"
+    monkeypatch.setenv(THREADS_ENV, "2")
+    assert worker_pose_threads(2) == "2"      # the user's choice stands

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
 import signal
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
@@ -35,17 +36,36 @@ JobFn = Callable[[JobSpec], JobResult]
 MAX_CRASHES = 2
 
 
-def _exit_quietly_on_ctrl_c() -> None:
-    """Worker initializer: Ctrl-C (sent to the whole process group) ends a worker with exit 130.
+def _init_worker(pose_threads: str) -> None:
+    """Worker initializer: the pose model's thread count (``GAITSCAN_POSE_THREADS``, see
+    :func:`worker_pose_threads`), and Ctrl-C (sent to the whole process group) ends a worker with
+    exit 130.
 
     The coordinator reports the interrupt and shuts the pool down; without this, an idle worker
     blocked on its call queue dies with a KeyboardInterrupt traceback on the user's terminal.
     ``SystemExit`` leaves a worker without a traceback (and runs its clean-up).
     """
+    from ..pose.landmarker import THREADS_ENV
+
+    os.environ[THREADS_ENV] = pose_threads
+
     def leave(signum, frame):  # noqa: ARG001 — signal handler signature
         raise SystemExit(130)
 
     signal.signal(signal.SIGINT, leave)
+
+
+def worker_pose_threads(jobs: int) -> str:
+    """The pose model's threads per local worker: the user's ``GAITSCAN_POSE_THREADS`` if set, else
+    "2" when every worker has two cores of its own, else "1" (two workers with two model threads
+    each on two cores only add a second Landmarker's memory and thread switching)."""
+    from ..pose.landmarker import THREADS_ENV
+
+    given = os.environ.get(THREADS_ENV, "").strip()
+    if given:
+        return given
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return "2" if cores >= 2 * jobs else "1"
 
 
 def run_local(specs: Iterable[JobSpec], *, jobs: int, job_fn: JobFn) -> Iterator[JobResult]:
@@ -56,7 +76,8 @@ def run_local(specs: Iterable[JobSpec], *, jobs: int, job_fn: JobFn) -> Iterator
     crashes: dict[str, int] = {}
     context = multiprocessing.get_context("spawn")
     while queue:
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_exit_quietly_on_ctrl_c)
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                      initargs=(worker_pose_threads(jobs),))
         in_flight: dict[cf.Future, JobSpec] = {}
         broken = False
         try:
