@@ -39,6 +39,26 @@ def test_rotation_search_recovers_a_known_tilt_and_its_sign(tilt):
     assert m.score > 0.9 and m.curvature > 0
 
 
+@pytest.mark.parametrize("tilt", [-7.0, 0.0, 2.5, 9.0])
+def test_coarse_and_windowed_searches_give_the_exhaustive_answer(tilt):
+    template = _shape(0.0)[6:-6, 6:-6].copy()
+    weights = np.linspace(0.2, 1.0, template.size, dtype=np.float32).reshape(template.shape)
+    for w in (None, weights):
+        full = match_rotation(_shape(tilt), template, weights=w)
+        assert match_rotation(_shape(tilt), template, weights=w, coarse=2) == full
+        assert match_rotation(_shape(tilt), template, weights=w, around=tilt + 0.8, window_deg=2) == full
+
+
+def test_a_window_whose_best_is_at_its_edge_searches_the_whole_grid():
+    template = _shape(0.0)[6:-6, 6:-6].copy()
+    full = match_rotation(_shape(6.0), template)
+    far = match_rotation(_shape(6.0), template, around=-5.0, window_deg=2)    # window -7..-3: best at -3
+    assert far == full and far.deg == pytest.approx(6.0, abs=0.35)
+    # a window cut by the grid's end: that end is the grid's, answered like the exhaustive search
+    edge = match_rotation(_shape(18.5), template, max_deg=19.0, around=19.0, window_deg=2)
+    assert edge == match_rotation(_shape(18.5), template, max_deg=19.0)
+
+
 def test_rotate_levels_content_at_that_obliquity():
     assert match_rotation(rotate(_shape(6.0), 6.0), _shape(0.0)[6:-6, 6:-6].copy()).deg == pytest.approx(0.0, abs=0.35)
 

@@ -7,7 +7,9 @@ Method (chosen by measurement, ``benchmarks/validate_pelvis.py``):
 2. **Relative obliquity**: the runner's own pelvis template is the average of the patches; each
    frame's patch is searched over in-plane rotations × translations against it
    (:func:`gaitscan.pelvis.search.match_rotation`), the template is re-averaged from the aligned
-   patches, and the search repeated (``template_iterations``).
+   patches, and the search repeated (``template_iterations``). The first search is coarse-to-fine
+   over the whole grid (``coarse_every``), the repeats only near each frame's previous angle
+   (``refine_window_deg``, the whole grid when the best is at the window's edge).
 3. **Absolute level**: the tilt of the template's left–right mirror-symmetry axis
    (:func:`gaitscan.pelvis.search.symmetry_tilt`). Frame obliquity = template tilt + relative.
    Relative tracking alone cannot tell a constant asymmetry from camera roll; the symmetry axis
@@ -288,11 +290,20 @@ class PelvisEstimator:
         shifted = cv2.warpAffine(c, M, (c.shape[1], c.shape[0]), borderMode=cv2.BORDER_REPLICATE)
         return rotate(shifted, match.deg)
 
-    def _match_all(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray]) -> dict[int, Match]:
-        """Every frame in ``idx`` searched against ``core``."""
+    def _match_all(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray],
+                   before: Optional[dict[int, Match]] = None) -> dict[int, Match]:
+        """Every frame in ``idx`` searched against ``core``: over the whole grid coarse-to-fine, or,
+        given each frame's match against the previous template (``before``), within
+        ``refine_window_deg`` of it (:func:`~gaitscan.pelvis.search.match_rotation`)."""
         srch = self.lim["search"]
-        return dict(zip(idx, _on_threads(lambda i: match_rotation(self._store.get(self._patches[i]), core,
-                                                                  srch["max_deg"], srch["step_deg"], wcore), idx)))
+
+        def one(i: int) -> Match:
+            patch = self._store.get(self._patches[i])
+            if before is None:
+                return match_rotation(patch, core, srch["max_deg"], srch["step_deg"], wcore, coarse=int(srch["coarse_every"]))
+            return match_rotation(patch, core, srch["max_deg"], srch["step_deg"], wcore, around=before[i].deg,
+                                  window_deg=srch["refine_window_deg"])
+        return dict(zip(idx, _on_threads(one, idx)))
 
     def _halves_weights(self, core: np.ndarray, wcore: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The template weights (``wcore``, or uniform) of the rows above the hip line (waistband,
@@ -307,10 +318,11 @@ class PelvisEstimator:
                    halves: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
         """(waistband, seat) image obliquity in degrees of one frame's ``patch`` whose whole-patch
         match is ``deg``: each half of the template (:meth:`_halves_weights`) searched within
-        ±``halves_max_deg`` of ``deg``."""
+        ±``halves_max_deg`` of ``deg``, coarse-to-fine like the first template's search."""
         turned = rotate(patch, deg)
-        step, half_range = self.lim["search"]["step_deg"], self.lim["refuse"]["halves_max_deg"]
-        up, low = (deg + match_rotation(turned, core, half_range, step, w).deg for w in halves)
+        srch, half_range = self.lim["search"], self.lim["refuse"]["halves_max_deg"]
+        up, low = (deg + match_rotation(turned, core, half_range, srch["step_deg"], w,
+                                        coarse=int(srch["coarse_every"])).deg for w in halves)
         return up, low
 
     def _halves(self, idx: list[int], core: np.ndarray, wcore: Optional[np.ndarray],
@@ -341,7 +353,7 @@ class PelvisEstimator:
         for it in range(n_it + 1):
             core = self._core(template)
             wcore = None if weights is None else self._core(weights)
-            matches = self._match_all(idx, core, wcore)
+            matches = self._match_all(idx, core, wcore, matches or None)
             if it == n_it:
                 break
             good = [i for i in idx if matches[i].score >= self.lim["confidence"]["score_floor"]] or idx

@@ -3,7 +3,9 @@
 Local alignment (ECC, Lucas–Kanade) fell into wrong minima on plain shorts (DESIGN.md); a brute
 search over a grid of angles, each with an exhaustive translation search by normalised
 cross-correlation (``cv2.matchTemplate``), cannot. The best grid angle is refined by a parabola
-through its neighbours' scores.
+through its neighbours' scores. To save time the grid can be searched coarse-to-fine, or only near
+an expected angle (:func:`match_rotation`); both give the exhaustive answer whenever they find its
+best grid angle, and never an answer at the edge of the part searched.
 
 Angles are **image obliquity** in degrees: positive when the patch's content is turned so that
 its image-right end is lower (clockwise on screen, image y down), like
@@ -12,7 +14,7 @@ its image-right end is lower (clockwise on screen, image y down), like
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
 import cv2
 import numpy as np
@@ -43,31 +45,81 @@ def rotate(img: np.ndarray, deg: float) -> np.ndarray:
     return cv2.warpAffine(img, M, (cols, rows), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _scores(patch: np.ndarray, template: np.ndarray, angles: np.ndarray,
-            weights: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    best = np.empty(len(angles))
-    where = np.empty((len(angles), 2))
-    for i, a in enumerate(angles):
-        res = cv2.matchTemplate(rotate(patch, a), template, cv2.TM_CCOEFF_NORMED, mask=weights)
-        _, mx, _, loc = cv2.minMaxLoc(res)
-        best[i], where[i] = mx, loc
-    return best, where
+class _Scores:
+    """Scores of ``patch`` turned to the angles of a grid against ``template``, each angle computed
+    at most once and only when asked for (:meth:`at`)."""
+
+    def __init__(self, patch: np.ndarray, template: np.ndarray, angles: np.ndarray,
+                 weights: Optional[np.ndarray]) -> None:
+        self.patch, self.template, self.angles, self.weights = patch, template, angles, weights
+        self.sc = np.full(len(angles), -np.inf)
+        self.where = np.zeros((len(angles), 2))
+        self.done = np.zeros(len(angles), bool)
+
+    def at(self, ks: Iterable[int]) -> None:
+        for k in ks:
+            if 0 <= k < len(self.angles) and not self.done[k]:
+                res = cv2.matchTemplate(rotate(self.patch, self.angles[k]), self.template, cv2.TM_CCOEFF_NORMED,
+                                        mask=self.weights)
+                _, mx, _, loc = cv2.minMaxLoc(res)
+                self.sc[k], self.where[k], self.done[k] = mx, loc, True
+
+    def best(self) -> int:
+        return int(np.argmax(self.sc))
+
+    def climb(self) -> int:
+        """From the best angle computed so far, uphill on the grid until the best has both grid
+        neighbours computed (a local maximum of the fine grid); returns its index."""
+        while True:
+            k = self.best()
+            todo = [j for j in (k - 1, k + 1) if 0 <= j < len(self.angles) and not self.done[j]]
+            if not todo:
+                return k
+            self.at(todo)
 
 
 def match_rotation(patch: np.ndarray, template: np.ndarray, max_deg: float = 20.0, step_deg: float = 1.0,
-                   weights: Optional[np.ndarray] = None) -> Match:
-    """Obliquity of ``patch`` relative to ``template`` by exhaustive rotation × translation search.
+                   weights: Optional[np.ndarray] = None, *, coarse: int = 1, around: Optional[float] = None,
+                   window_deg: Optional[float] = None) -> Match:
+    """Obliquity of ``patch`` relative to ``template`` by rotation × translation search.
 
     ``patch`` float32 (R, C) is larger than ``template`` (r, c) by the translation margin on every
-    side; angles searched: ``-max_deg..max_deg`` every ``step_deg``, then parabolic refinement.
-    ``weights`` (r, c) float32 ≥ 0: per-pixel weight of the template in the correlation (None =
-    uniform).
+    side; the angle grid is ``-max_deg..max_deg`` every ``step_deg``; the best grid angle is refined
+    by a parabola through its neighbours. ``weights`` (r, c) float32 ≥ 0: per-pixel weight of the
+    template in the correlation (None = uniform).
+
+    Which grid angles are computed (default: all of them, an exhaustive search):
+
+    - ``coarse`` = n > 1: every n-th grid angle, then uphill on the grid from the best of them
+      until the best has both neighbours computed;
+    - ``around`` (degrees) with ``window_deg``: only the grid angles within ``window_deg`` of the
+      grid angle nearest ``around`` (the answer of an earlier search against a similar template);
+      when the best of them lies at the window's edge (not the grid's), every grid angle is
+      computed instead — an edge answer of the window is never given.
+
+    Either way the answer is the exhaustive search's whenever its best grid angle is the one found.
     """
-    angles = np.arange(-max_deg, max_deg + step_deg / 2, step_deg)
-    sc, where = _scores(patch, template, angles, weights)
-    k = int(np.argmax(sc))
+    n = int(round(2 * max_deg / step_deg)) + 1
+    angles = -max_deg + step_deg * np.arange(n)
+    s = _Scores(patch, template, angles, weights)
+    if around is not None and window_deg is not None and np.isfinite(around):
+        kc = int(np.clip(round((around + max_deg) / step_deg), 0, n - 1))
+        w = max(1, int(round(window_deg / step_deg)))
+        lo, hi = max(0, kc - w), min(n - 1, kc + w)
+        s.at(range(lo, hi + 1))
+        k = s.best()
+        if (k == lo and lo > 0) or (k == hi and hi < n - 1):
+            s.at(range(n))
+            k = s.best()
+    elif coarse > 1:
+        s.at(list(range(0, n, coarse)) + [n - 1])
+        k = s.climb()
+    else:
+        s.at(range(n))
+        k = s.best()
+    sc, where = s.sc, s.where
     deg, curv = float(angles[k]), 0.0
-    if 0 < k < len(angles) - 1:
+    if 0 < k < n - 1:
         y0, y1, y2 = sc[k - 1], sc[k], sc[k + 1]
         den = y0 - 2 * y1 + y2
         if den < 0:
