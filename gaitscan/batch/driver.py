@@ -13,11 +13,11 @@
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from ..cores import usable_cores
 from ..errors import GaitscanError, UsageError
 from ..report.findings import evaluate_findings
 from ..report.kb import KnowledgeBase, load_kb
@@ -85,7 +85,7 @@ def run_batch(folder: PathLike, *, out: PathLike, jobs: Optional[int] = None, sc
         specs, already_done = _plan(records, settings_of, index, outdir, retry_failed)
         done = failed = 0
         results = (run_dask(specs, scheduler=scheduler, job_fn=job_fn) if scheduler
-                   else run_local(specs, jobs=jobs or os.cpu_count() or 1, job_fn=job_fn))
+                   else run_local(specs, jobs=jobs or usable_cores(), job_fn=job_fn))
         by_key = {r.key: r for r in records if r.status == "ok"}
         try:
             with BatchProgress(len(specs), enabled=progress) as bar:

@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
 
 from .. import __version__
+from ..cores import usable_cores
 from ..errors import UsageError
 from .job import JobResult, JobSpec
 
@@ -64,8 +65,7 @@ def worker_pose_threads(jobs: int) -> str:
     given = os.environ.get(THREADS_ENV, "").strip()
     if given:
         return given
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return "2" if cores >= 2 * jobs else "1"
+    return "2" if usable_cores() >= 2 * jobs else "1"
 
 
 def run_local(specs: Iterable[JobSpec], *, jobs: int, job_fn: JobFn) -> Iterator[JobResult]:

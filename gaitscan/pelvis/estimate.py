@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 import yaml
 
+from ..cores import usable_cores
 from ..pose import landmarks as lm
 from . import quality
 from .patch import PatchGeometry, contrast, extract
@@ -50,7 +51,8 @@ from .search import Match, match_rotation, rotate, symmetry_tilt
 METHOD = "pelvis-image"
 #: frames before a live estimate is given (the template needs a few strides of averaging)
 _WARMUP_FRAMES = 30
-_HIP_WIDTH_WINDOW = 90
+#: frames of hip-landmark distance the patch scale is the median of (offline: centred on the frame)
+HIP_WIDTH_WINDOW = 90
 #: live use: frames of template before an estimate is shown (:meth:`PelvisEstimator.live_refusal`)
 _LIVE_WARMUP_FRAMES = 90
 #: live use: template frames between two recomputations of its symmetry-axis tilt
@@ -169,7 +171,7 @@ class PelvisEstimator:
         self._store = _PatchStore()
         self._patches: list[Optional[int]] = []  # per frame: the patch's key in the store, or None
         self._covered: list[float] = []
-        self._hipw: deque[float] = deque(maxlen=_HIP_WIDTH_WINDOW)
+        self._hipw: deque[float] = deque(maxlen=HIP_WIDTH_WINDOW)
         self._all_hipw: list[float] = []
         self._sum: Optional[np.ndarray] = None
         self._n = 0
@@ -386,7 +388,7 @@ class PelvisEstimator:
 def _on_threads(fn: Any, items: list) -> list:
     """``[fn(x) for x in items]`` on up to 2 threads (OpenCV releases the GIL; the order the work
     is done in does not change the answers)."""
-    threads = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    threads = min(2, usable_cores())
     if threads < 2 or len(items) < 64:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pelvis-match") as pool:

@@ -9,7 +9,7 @@ import numpy as np
 from ..pose import landmarks as lm
 from ..pose.series import PoseSeries
 from ..pose.video import iter_frames
-from .estimate import _HIP_WIDTH_WINDOW, PelvisEstimator, PelvisTrace
+from .estimate import HIP_WIDTH_WINDOW, PelvisEstimator, PelvisTrace
 from .roll import runner_box, scene_roll
 
 PathLike = Union[str, Path]
@@ -50,7 +50,7 @@ def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[floa
     return est.result()
 
 
-def centred_hip_width(series: PoseSeries, *, window: int = _HIP_WIDTH_WINDOW) -> np.ndarray:
+def centred_hip_width(series: PoseSeries, *, window: int = HIP_WIDTH_WINDOW) -> np.ndarray:
     """(T,) hip-landmark distance (pixels), the median over ``window`` frames centred on each frame
     (fewer at the clip's ends, missing frames left out; NaN where none was seen): the patch scale
     of :meth:`PelvisEstimator.update`, settled from the first frame on."""

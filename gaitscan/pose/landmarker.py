@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator, Optional, Union
 
 import numpy as np
 
+from ..cores import usable_cores
 from ..errors import ModelError, UsageError
 from .landmarks import L_HIP, L_SHOULDER, N_LANDMARKS, R_HIP, R_SHOULDER
 from .model import model_label, resolve_model
@@ -232,7 +233,7 @@ def pose_threads(info, *, start_s: Optional[float] = None, end_s: Optional[float
                  threads: Optional[int] = None) -> int:
     """How many model threads :func:`run_pose` uses: ``threads`` when given, else
     ``$GAITSCAN_POSE_THREADS`` when set, else 2 when this process may run on at least 2 cores
-    (``os.sched_getaffinity``) and the frames to analyse are expected to number at least
+    (:func:`~gaitscan.cores.usable_cores`) and the frames to analyse are expected to number at least
     :data:`MIN_THREADED_FRAMES` (from ``info``, the :class:`~gaitscan.pose.video.VideoInfo`; an
     unknown length counts as long), otherwise 1."""
     if threads is None:
@@ -246,11 +247,7 @@ def pose_threads(info, *, start_s: Optional[float] = None, end_s: Optional[float
         if threads not in (1, 2):
             raise UsageError(f"pose threads must be 1 or 2, got {threads}")
         return int(threads)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    if cores < 2:
+    if usable_cores() < 2:
         return 1
     span = info.duration_s if math.isfinite(info.duration_s) else float("inf")
     if end_s is not None:

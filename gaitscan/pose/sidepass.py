@@ -59,10 +59,10 @@ class SidePass:
 
     def __init__(self, video: PathLike, *, start_s: Optional[float] = None, end_s: Optional[float] = None,
                  stride: int = 1, pelvis: bool = True, roll_every_s: Optional[float] = 1.0) -> None:
-        from ..pelvis.estimate import _HIP_WIDTH_WINDOW, PelvisEstimator
+        from ..pelvis.estimate import HIP_WIDTH_WINDOW, PelvisEstimator
 
         self.video, self.start_s, self.end_s, self.stride = Path(video), start_s, end_s, int(stride)
-        self.lookahead = _HIP_WIDTH_WINDOW // 2
+        self.lookahead = HIP_WIDTH_WINDOW // 2
         self.estimator = PelvisEstimator() if pelvis else None
         whole = start_s is None and end_s is None and self.stride == 1
         self.roll_every_s = roll_every_s if whole else None
