@@ -23,7 +23,6 @@ The grid is a fixed Latin-hypercube-like pairing of the factor levels (seeded), 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 import tempfile

@@ -67,7 +67,7 @@ def marker_section(analysis: Mapping[str, Any]) -> Optional[dict[str, Any]]:
     for less_key, mk_key, label, unit, dec in SIDE_ROWS:
         for side in ("left", "right"):
             s = summary.get(side) or {}
-            (a, na, why_a), (b, nb, why_b) = _mean(s.get(less_key)), _mean(s.get(mk_key))
+            (a, _, why_a), (b, nb, why_b) = _mean(s.get(less_key)), _mean(s.get(mk_key))
             sides.append(dict(label=label, side=side, markerless=_fmt(a, unit, dec), markerless_reason=why_a,
                               marker=_fmt(b, unit, dec), marker_reason=why_b, n_marker=nb,
                               diff=_fmt(None if a is None or b is None else a - b, unit, dec, sign=True)))
