@@ -19,6 +19,7 @@ from typing import Any, Optional, Union
 
 from ..cores import usable_cores
 from ..errors import GaitscanError, UsageError
+from ..interrupts import sigint_deferred
 from ..report.findings import evaluate_findings
 from ..report.kb import KnowledgeBase, load_kb
 from .discover import Video, discover, read_manifest
@@ -90,8 +91,9 @@ def run_batch(folder: PathLike, *, out: PathLike, jobs: Optional[int] = None, sc
         try:
             with BatchProgress(len(specs), enabled=progress) as bar:
                 for result in results:
-                    ok = _commit(result, by_key[result.key], settings_of[result.key], outdir, index, kb)
-                    done, failed = done + ok, failed + (not ok)
+                    with sigint_deferred():  # a Ctrl-C here waits until the video is moved in, recorded and counted
+                        ok = _commit(result, by_key[result.key], settings_of[result.key], outdir, index, kb)
+                        done, failed = done + ok, failed + (not ok)
                     bar.advance(ok)
         except KeyboardInterrupt:  # what is committed is kept; say so (the CLI prints it, exit 130)
             raise KeyboardInterrupt(f"{already_done + done} of {len(videos)} videos done ({done} analysed now, "

@@ -12,7 +12,6 @@ import contextlib
 import math
 import os
 import queue
-import signal
 import sys
 import threading
 from collections import deque
@@ -24,6 +23,7 @@ import numpy as np
 
 from ..cores import usable_cores
 from ..errors import ModelError, UsageError
+from ..interrupts import sigint_deferred
 from .landmarks import L_HIP, L_SHOULDER, N_LANDMARKS, R_HIP, R_SHOULDER
 from .model import model_label, resolve_model
 from .series import PoseSeries
@@ -94,7 +94,7 @@ class Landmarker:
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO, num_poses=int(num_poses))
         try:
-            with _sigint_deferred(), _native_stderr_silenced():
+            with sigint_deferred(), _native_stderr_silenced():
                 self._task = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -132,27 +132,6 @@ class Landmarker:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-@contextlib.contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C until the block ends, then raise it as KeyboardInterrupt.
-
-    A KeyboardInterrupt raised inside MediaPipe's pybind11 argument conversion surfaces as a
-    ``TypeError: create(): incompatible function arguments`` with a traceback; deferring it lets
-    the CLI report the interrupt as such. Only the main thread can set signal handlers.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
