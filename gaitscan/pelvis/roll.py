@@ -49,16 +49,24 @@ def scene_roll(rgb: np.ndarray, exclude: Optional[tuple[int, int, int, int]] = N
 
 def _refined_angles(edges: np.ndarray, segs: np.ndarray) -> np.ndarray:
     """Angles (deg, atan2(dy, dx)) of the segments (N, 4: x0 y0 x1 y1) re-fitted by least squares
-    to the edge pixels within 1.5 px of each (Hough's integer endpoints quantise short lines)."""
-    ys, xs = np.nonzero(edges)
-    pts = np.stack([xs, ys], 1).astype(float)
+    to the edge pixels within 1.5 px of each (Hough's integer endpoints quantise short lines).
+
+    Each segment looks only at the edge pixels of its own box (2 px wider than the 1.5 px band on
+    every side), in the image's row-major order: the same pixels, in the same order, as a search
+    of the whole edge image, so the same fit."""
+    H, W = edges.shape
     out = np.empty(len(segs))
     for k, (x0, y0, x1, y1) in enumerate(segs):
         a, b = np.array([x0, y0]), np.array([x1, y1])
-        u = (b - a) / max(np.linalg.norm(b - a), 1e-9)
+        length = np.linalg.norm(b - a)
+        u = (b - a) / max(length, 1e-9)
+        bx0, by0 = max(int(np.floor(min(x0, x1))) - 2, 0), max(int(np.floor(min(y0, y1))) - 2, 0)
+        bx1, by1 = min(int(np.ceil(max(x0, x1))) + 3, W), min(int(np.ceil(max(y0, y1))) + 3, H)
+        ys, xs = np.nonzero(edges[by0:by1, bx0:bx1])
+        pts = np.stack([xs + bx0, ys + by0], 1).astype(float)
         rel = pts - a
         along = rel @ u
-        near = (np.abs(rel @ np.array([-u[1], u[0]])) <= 1.5) & (along >= 0) & (along <= np.linalg.norm(b - a))
+        near = (np.abs(rel @ np.array([-u[1], u[0]])) <= 1.5) & (along >= 0) & (along <= length)
         if near.sum() >= 10:
             vx, vy = cv2.fitLine(pts[near].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01)[:2, 0]
             out[k] = np.degrees(np.arctan2(vy, vx))
