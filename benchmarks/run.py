@@ -5,8 +5,9 @@
 In one run, side by side on the same clips:
 
 - ``model_only_fps``: gaitscan's :class:`~gaitscan.pose.landmarker.Landmarker` (MediaPipe Tasks,
-  VIDEO mode, single process) on frames decoded beforehand — the limit (``fps_2_threads`` beside it:
-  two Landmarkers on two threads taking every other frame, the limit of the pose pass on 2 cores);
+  VIDEO mode, single process) on frames decoded beforehand — the limit; measured just before and
+  just after ``end_to_end`` and averaged (the machine's speed drifts); ``fps_2_threads`` beside it:
+  two Landmarkers on two threads taking every other frame, the limit of the pose pass on 2 cores;
 - ``end_to_end_fps``: :func:`gaitscan.pipeline.analyze` from the video file to ``analysis.json``
   (default settings, HTML report included; in-process, so interpreter start-up is not counted),
   with the split pose pass (on one or two model threads, :func:`gaitscan.pose.landmarker.pose_threads`;
@@ -16,6 +17,9 @@ In one run, side by side on the same clips:
   could not be used; the scene-roll pass is in "the rest" when it runs) / report / the rest (events, metrics, files), and the CPU time it took;
 - ``naive_fps``: ``benchmarks/naive.py`` (OpenCV read loop, legacy MediaPipe Pose on every
   full-size frame, then the metrics);
+- 1080p30 faster than real time: judged on the ``peak_rss_mb_long`` run below — ``gaitscan
+  analyze`` of the long 1080p30 clip as a command, start-up and model loading included — with the
+  short clip's in-process ``end_to_end_fps`` shown beside it;
 - ``peak_rss_mb_short`` / ``peak_rss_mb_long``: peak resident memory of ``gaitscan analyze`` as a
   subprocess (``os.wait4`` rusage of that child, forked from a small launcher) on a 1-minute and a 10-minute 1920×1080 30 fps
   synthetic rear-view clip (``benchmarks/make_long.py``; ``--quick``: 24 s and 60 s);
@@ -81,8 +85,9 @@ def section(title: str, record: dict) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- measurements
-def model_only(video: Path, *, max_frames: int, end_s: Optional[float]) -> dict[str, Any]:
-    """fps of Landmarker.detect alone on up to ``max_frames`` frames decoded beforehand."""
+def model_only(video: Path, *, max_frames: int, end_s: Optional[float], two_threads: bool = True) -> dict[str, Any]:
+    """fps of Landmarker.detect alone on up to ``max_frames`` frames decoded beforehand (and, with
+    ``two_threads``, of two Landmarkers on two threads)."""
     from gaitscan.pose.landmarker import Landmarker
     from gaitscan.pose.video import iter_frames
 
@@ -100,9 +105,11 @@ def model_only(video: Path, *, max_frames: int, end_s: Optional[float]) -> dict[
         seconds = time.perf_counter() - start
     n = len(pre) - 1
     h, w = pre[0][1].shape[:2]
-    two = _model_two_threads(pre)
-    return {"frames": n, "size": f"{w}x{h}", "seconds": round(seconds, 3), "fps": round(n / seconds, 2),
-            "ms_per_frame": round(1000 * seconds / n, 2), "fps_2_threads": round(n / two, 2)}
+    out = {"frames": n, "size": f"{w}x{h}", "seconds": round(seconds, 3), "fps": round(n / seconds, 2),
+           "ms_per_frame": round(1000 * seconds / n, 2)}
+    if two_threads:
+        out["fps_2_threads"] = round(n / _model_two_threads(pre), 2)
+    return out
 
 
 def _model_two_threads(pre: list) -> float:
@@ -322,6 +329,13 @@ def main() -> None:
                   f"{rec['model_only']['size']}, {rec['model_only']['frames']} frames; "
                   f"two Landmarkers on two threads {rec['model_only']['fps_2_threads']:.1f} fps)", flush=True)
             e = rec["end_to_end"] = end_to_end(path, end_s=end_s)
+            # the machine's speed drifts by several percent within minutes: the limit is measured
+            # again right after and the two are averaged, so the ratio compares like with like
+            after = rec["model_only_after"] = model_only(path, max_frames=60 if args.quick else 100, end_s=end_s,
+                                                         two_threads=False)
+            rec["model_only_fps_mean"] = round((rec["model_only"]["fps"] + after["fps"]) / 2, 2)
+            print(f"  model only   {after['fps']:6.1f} fps  again after end to end (mean of the two "
+                  f"{rec['model_only_fps_mean']:.1f})", flush=True)
             print(f"  end to end   {e['fps']:6.1f} fps  ({e['frames']} frames in {e['seconds']:.1f} s, {e['cpu_s']:.1f} s CPU: "
                   f"pose {e['pose_s']:.1f} s on {e['pose_threads']} model thread(s), "
                   f"pelvis {e['pelvis_s']:.1f} s, report {e['report_s']:.1f} s, rest {e['rest_s']:.1f} s; "
@@ -340,7 +354,7 @@ def main() -> None:
         print(f"  {rec}", flush=True)
         res["side_pass"] = rec
     head = res["clips"][0]
-    res["model_only_fps"] = head["model_only"]["fps"]
+    res["model_only_fps"] = head["model_only_fps_mean"]
     res["end_to_end_fps"] = head["end_to_end"]["fps"]
     res["naive_fps"] = head.get("naive", {}).get("fps")
 
@@ -385,8 +399,16 @@ def targets(r: dict[str, Any]) -> dict[str, tuple[Optional[bool], str]]:
     out["end_to_end >= 0.9 x model_only"] = (None if x is None else x >= 0.9, "n/a" if x is None else f"{x:.2f}×")
     x = ratio(r.get("end_to_end_fps"), r.get("naive_fps"))
     out["end_to_end >= 1.3 x naive"] = (None if x is None else x >= 1.3, "n/a" if x is None else f"{x:.2f}×")
-    e = r.get("end_to_end_fps")
-    out["1080p30 faster than real time"] = (None if e is None else e >= 30.0, "n/a" if e is None else f"{e:.1f} fps vs 30")
+    # real time: the CLI on the long 1080p30 clip (a clinic's whole recording, interpreter start-up
+    # and model loading included); the short clip's in-process figure is shown beside it
+    e, lng = r.get("end_to_end_fps"), r.get("rss_long") or {}
+    short = "" if e is None else f"; the {r['clips'][0]['end_to_end']['frames']}-frame clip in process {e:.1f} fps"
+    if lng.get("fps_incl_startup"):
+        f = lng["fps_incl_startup"]
+        out["1080p30 faster than real time"] = (f >= 30.0, f"gaitscan analyze of a {lng['clip_s']:g} s clip: {lng['seconds']:g} s "
+                                                           f"({f:.1f} fps vs 30){short}")
+    else:
+        out["1080p30 faster than real time"] = (None if e is None else e >= 30.0, "n/a" if e is None else f"{e:.1f} fps vs 30")
     x = ratio(r.get("peak_rss_mb_long"), r.get("peak_rss_mb_short"))
     out["peak_rss_long <= 1.2 x short"] = (None if x is None else x <= 1.2, "n/a" if x is None else f"{x:.2f}×")
     b = r.get("batch_speedup_2_workers")

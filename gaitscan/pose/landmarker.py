@@ -85,8 +85,10 @@ class Landmarker:
     :class:`~gaitscan.errors.ModelError`.
     """
 
-    def __init__(self, model: Optional[PathLike] = None, *, num_poses: int = NUM_POSES) -> None:
+    def __init__(self, model: Optional[PathLike] = None, *, num_poses: Optional[int] = None) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
+
+        num_poses = NUM_POSES if num_poses is None else num_poses  # read now: benchmarks/one_pose.py sets it
 
         self.model_path = resolve_model(model)
         self.model_name = model_label(self.model_path)
