@@ -26,7 +26,8 @@ In one run, side by side on the same clips:
 - ``side_pass``: the side pass's pelvis trace and scene roll compared with the sequential passes
   it replaces (identical or not), and the CPU seconds of each;
 - ``batch_speedup_2_workers``: videos/min of ``gaitscan batch`` with 2 local workers over 1
-  (``benchmarks/bench_batch.py``'s folder and timing).
+  (``benchmarks/bench_batch.py``'s folder and timing); beside it, informational, the same with
+  ``GAITSCAN_POSE_THREADS=1`` in both runs (a lone worker otherwise runs the model on both cores).
 
 The headline fps figures are those of the synthetic 1080p rear clip; every clip's figures (the
 real videos in ``../shared/videos`` too, skipped with a message when absent) are in ``clips``.
@@ -284,8 +285,21 @@ def batch_speedup(quick: bool) -> dict[str, Any]:
         print(f"{n} videos, 640×360, {seconds:g} s at 30 fps each")
         one = bench_batch.timed("local, --jobs 1", n, folder=root / "clinic", out=root / "out1", jobs=1)
         two = bench_batch.timed("local, --jobs 2", n, folder=root / "clinic", out=root / "out2", jobs=2)
+        # informational: the same with one model thread per worker in both settings, i.e. the
+        # speed-up of the batch engine itself when a worker does not already use both cores
+        saved = os.environ.get("GAITSCAN_POSE_THREADS")
+        os.environ["GAITSCAN_POSE_THREADS"] = "1"
+        try:
+            one_1 = bench_batch.timed("local, --jobs 1, 1 model thread", n, folder=root / "clinic", out=root / "out3", jobs=1)
+            two_1 = bench_batch.timed("local, --jobs 2, 1 model thread", n, folder=root / "clinic", out=root / "out4", jobs=2)
+        finally:
+            if saved is None:
+                os.environ.pop("GAITSCAN_POSE_THREADS")
+            else:
+                os.environ["GAITSCAN_POSE_THREADS"] = saved
     return {"videos": n, "seconds_each": seconds, "videos_per_min_1": round(one, 2), "videos_per_min_2": round(two, 2),
-            "speedup": round(two / one, 3)}
+            "speedup": round(two / one, 3), "videos_per_min_1_one_model_thread": round(one_1, 2),
+            "videos_per_min_2_one_model_thread": round(two_1, 2), "speedup_one_model_thread": round(two_1 / one_1, 3)}
 
 
 # --------------------------------------------------------------------------- driver
