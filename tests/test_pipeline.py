@@ -175,20 +175,36 @@ def test_side_pass_that_missed_frames_hands_over_to_the_sequential_pass(rear_ren
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["side view", "no runner"])
-def test_analyze_leaves_no_side_pass_worker_running(tmp_path, case):
+@pytest.mark.parametrize("case", ["side view", "no runner", "rear view, error after the pose pass"])
+def test_analyze_leaves_no_side_pass_worker_running(tmp_path, monkeypatch, case):
     # CI aborted a side-view `gaitscan analyze` at exit ("terminate called without an active
     # exception", exit -6): nothing asked a side view for the pelvis, so the side pass's worker was
-    # still running OpenCV while the interpreter shut down. Every way out of analyze stops it.
+    # still running OpenCV while the interpreter shut down. Every way out of analyze stops it —
+    # also an error between the pose pass and the pelvis answer of a rear view, when the worker is
+    # still measuring the last frames (the `finally` in analyze; without it this case fails).
     import threading
 
     import corpus as C
+    import gaitscan.pipeline as pipeline
 
-    video = (C.base_render(tmp_path / "side.mp4", view="side", duration_s=1.5) if case == "side view"
-             else C.no_person(tmp_path / "empty.mp4"))
+    if case == "side view":
+        video = C.base_render(tmp_path / "side.mp4", view="side", duration_s=1.5)
+    elif case == "no runner":
+        video = C.no_person(tmp_path / "empty.mp4")
+    else:
+        video = C.base_render(tmp_path / "rear.mp4", view="rear", fps=60, duration_s=2.0)
+
+        def fail(*args, **kwargs):
+            raise RuntimeError("injected failure after the pose pass")
+
+        monkeypatch.setattr(pipeline, "resolve_time_scale", fail)
     try:
         analyze(video, out_dir=tmp_path / "out", write_report=False)
     except NotMeasurableError:
         assert case == "no runner"
+    except RuntimeError as exc:
+        assert "injected" in str(exc) and case.startswith("rear")
+    else:
+        assert case == "side view"
     alive = [t.name for t in threading.enumerate() if t.name.startswith("sidepass:")]
     assert alive == []
