@@ -267,3 +267,42 @@ def test_loose_plain_shorts_are_refused_not_read_wrong(tmp_path_factory):
     trace = measure_video(video, series)
     assert trace.reason is None
     assert abs(np.nanmean(_side_errors(trace.image_deg, truth, "left"))) <= 1.8
+
+
+def _pelvis_over_static_thighs(tilt_deg: float) -> tuple[np.ndarray, int, object]:
+    """A full-size contrast patch (the estimator's own geometry): waistband and glutes turned by
+    ``tilt_deg`` about the hip line, above bright outlines that do not turn (the upper thighs),
+    which start a little below the estimator's rotation cut (far enough that turning the patch
+    by the tilt does not lift them above it). Returns (patch, margin, estimator)."""
+    from gaitscan.pelvis.estimate import PelvisEstimator
+
+    est = PelvisEstimator()
+    g, m = est.geo, est.geo.margin_px
+    rows = int(round((g.above_hipw + g.below_hipw) * g.hip_width_px)) + 2 * m
+    cols = int(round(2 * g.half_width_hipw * g.hip_width_px)) + 2 * m
+    hip, cx = m + g.above_hipw * g.hip_width_px, (cols - 1) / 2
+    pelvis = np.zeros((rows, cols), np.float32)
+    cv2.line(pelvis, (int(cx - 30), int(hip - 8)), (int(cx + 30), int(hip - 8)), 1.0, 2)
+    cv2.ellipse(pelvis, (int(cx - 13), int(hip + 3)), (11, 8), 0, 0, 360, 1.0, 2)
+    cv2.ellipse(pelvis, (int(cx + 13), int(hip + 3)), (11, 8), 0, 0, 360, 1.0, 2)
+    img = cv2.warpAffine(pelvis, cv2.getRotationMatrix2D((cx, hip), -tilt_deg, 1.0), (cols, rows))
+    cut = m + int(round((g.above_hipw + est.lim["search"]["rotation_rows_below_hipw"]) * g.hip_width_px))
+    for x in range(4, cols - 4, 9):
+        cv2.line(img, (x, cut + 6), (x + 4, rows - 1), 3.0, 2)
+    return cv2.GaussianBlur(img, (0, 0), 1.0), m, est
+
+
+@pytest.mark.parametrize("tilt", [4.0, -6.0])
+def test_the_rotation_search_ignores_the_thighs_below_the_pelvis(tilt):
+    # Upper-thigh outlines at the bottom of the patch swing with the legs, not the pelvis; on the
+    # full validate_analyze grid they pulled every reading toward them (gain 0.69-0.97). The
+    # estimator's rotation weights leave those rows out: the pelvis's own turn is read in full,
+    # while the whole patch (the search before the cut) reads less of it.
+    template, m, est = _pelvis_over_static_thighs(0.0)
+    core = np.ascontiguousarray(template[m:-m, m:-m])
+    patch, _, _ = _pelvis_over_static_thighs(tilt)
+    srch = est.lim["search"]
+    cut = match_rotation(patch, core, srch["max_deg"], srch["step_deg"], est._rotation_weights(core, None))
+    whole = match_rotation(patch, core, srch["max_deg"], srch["step_deg"])
+    assert cut.deg == pytest.approx(tilt, abs=0.2)
+    assert abs(whole.deg) < abs(tilt) - 0.25

@@ -218,7 +218,8 @@ class PelvisEstimator:
         if self._n < _WARMUP_FRAMES or not match:
             return None
         core = self._core(self._sum / self._n)
-        found = match_rotation(c, core, self.lim["search"]["max_deg"], self.lim["search"]["step_deg"])
+        found = match_rotation(c, core, self.lim["search"]["max_deg"], self.lim["search"]["step_deg"],
+                               self._rotation_weights(core, None))
         self._matched += 1
         if self._matched % _LIVE_HALVES_EVERY == 0:
             self._live_halves.append(self._halves_of(c, found.deg, core, self._halves_weights(core, None)))
@@ -298,6 +299,7 @@ class PelvisEstimator:
         given each frame's match against the previous template (``before``), within
         ``refine_window_deg`` of it (:func:`~gaitscan.pelvis.search.match_rotation`)."""
         srch = self.lim["search"]
+        wcore = self._rotation_weights(core, wcore)
 
         def one(i: int) -> Match:
             patch = self._store.get(self._patches[i])
@@ -306,6 +308,15 @@ class PelvisEstimator:
             return match_rotation(patch, core, srch["max_deg"], srch["step_deg"], wcore, around=before[i].deg,
                                   window_deg=srch["refine_window_deg"])
         return dict(zip(idx, _on_threads(one, idx)))
+
+    def _rotation_weights(self, core: np.ndarray, wcore: Optional[np.ndarray]) -> np.ndarray:
+        """The template weights the rotation search uses: ``wcore`` (or uniform) with the rows more
+        than ``search.rotation_rows_below_hipw`` hip widths below the hip line set to zero (the
+        upper thighs: their outline swings with the legs, not the pelvis)."""
+        w = np.ones_like(core) if wcore is None else wcore.copy()
+        cut = int(round((self.geo.above_hipw + self.lim["search"]["rotation_rows_below_hipw"]) * self.geo.hip_width_px))
+        w[cut:] = 0.0
+        return np.ascontiguousarray(w, np.float32)
 
     def _halves_weights(self, core: np.ndarray, wcore: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The template weights (``wcore``, or uniform) of the rows above the hip line (waistband,
