@@ -16,7 +16,6 @@ frames have been allocated it saved only half the faults (1.5 million left).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -39,9 +38,8 @@ def keep_freed_frames() -> bool:
         return True
     if not sys.platform.startswith("linux") or "MALLOC_TOP_PAD_" in os.environ:
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+    try:  # the running process's own symbols: no library search (find_library runs ldconfig)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # musl and others have no mallopt
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
