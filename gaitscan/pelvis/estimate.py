@@ -181,6 +181,8 @@ class PelvisEstimator:
         #: live: (waistband, seat) angles of recent matched frames (:func:`quality.halves_refusal`)
         self._live_halves: deque[tuple[float, float]] = deque(maxlen=int(self.lim["refuse"]["halves_frames"]))
         self._halves_refused = False
+        #: live: the uniform template's (rotation, halves) weights, made on the first match
+        self._live_weights: Optional[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = None
 
     def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True,
                hip_width_px: Optional[float] = None) -> Optional[Match]:
@@ -218,11 +220,13 @@ class PelvisEstimator:
         if self._n < _WARMUP_FRAMES or not match:
             return None
         core = self._core(self._sum / self._n)
-        found = match_rotation(c, core, self.lim["search"]["max_deg"], self.lim["search"]["step_deg"],
-                               self._rotation_weights(core, None))
+        if self._live_weights is None:  # the template's shape is fixed by the geometry: weigh it once
+            self._live_weights = (self._rotation_weights(core, None), self._halves_weights(core, None))
+        rotation_w, halves_w = self._live_weights
+        found = match_rotation(c, core, self.lim["search"]["max_deg"], self.lim["search"]["step_deg"], rotation_w)
         self._matched += 1
         if self._matched % _LIVE_HALVES_EVERY == 0:
-            self._live_halves.append(self._halves_of(c, found.deg, core, self._halves_weights(core, None)))
+            self._live_halves.append(self._halves_of(c, found.deg, core, halves_w))
         self._confident += int(self.confidence(found) >= self.lim["confidence"]["min_frame_confidence"])
         return found
 
@@ -314,15 +318,18 @@ class PelvisEstimator:
         than ``search.rotation_rows_below_hipw`` hip widths below the hip line set to zero (the
         upper thighs: their outline swings with the legs, not the pelvis)."""
         w = np.ones_like(core) if wcore is None else wcore.copy()
-        cut = int(round((self.geo.above_hipw + self.lim["search"]["rotation_rows_below_hipw"]) * self.geo.hip_width_px))
-        w[cut:] = 0.0
+        w[self._core_row(self.lim["search"]["rotation_rows_below_hipw"]):] = 0.0
         return np.ascontiguousarray(w, np.float32)
+
+    def _core_row(self, below_hipw: float) -> int:
+        """The template (core) row ``below_hipw`` hip widths below the hip line."""
+        return int(round((self.geo.above_hipw + below_hipw) * self.geo.hip_width_px))
 
     def _halves_weights(self, core: np.ndarray, wcore: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The template weights (``wcore``, or uniform) of the rows above the hip line (waistband,
         lower back) and of those below it (seat, gluteal folds), each zero elsewhere."""
         w = np.ones_like(core) if wcore is None else wcore
-        split = int(round(self.geo.above_hipw * self.geo.hip_width_px))
+        split = self._core_row(0.0)
         upper, lower = w.copy(), w.copy()
         upper[split:], lower[:split] = 0.0, 0.0
         return upper, lower
