@@ -25,11 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import make_long  # noqa: E402
+from run import decoded  # noqa: E402
 
 SAMPLE = HERE.parent / "samples" / "rear_drop_left_crossover_right.mp4"
 
@@ -40,14 +42,8 @@ def model_ms(video: Path, *, frames: int, rounds: int = 3) -> dict[str, float]:
     import numpy as np
 
     from gaitscan.pose.landmarker import Landmarker
-    from gaitscan.pose.video import iter_frames
 
-    with iter_frames(video) as it:
-        pre = []
-        for f in it:
-            pre.append((f.t, f.rgb))
-            if len(pre) > frames:
-                break
+    pre = decoded(video, max_frames=frames + 1)
     got: dict[int, list[float]] = {3: [], 1: []}
     for _ in range(rounds):
         for n in (3, 1):
@@ -70,14 +66,11 @@ def analyse_sample(num_poses: int) -> dict[str, Any]:
     from gaitscan.synth.render import truth_path
 
     truth = json.loads(truth_path(SAMPLE).read_text())
-    saved, landmarker.NUM_POSES = landmarker.NUM_POSES, num_poses
-    try:
-        with tempfile.TemporaryDirectory(prefix="gaitscan-one-pose-") as out:
-            start = time.perf_counter()
-            a = analyze(SAMPLE, out_dir=out, write_report=False)
-            seconds = time.perf_counter() - start
-    finally:
-        landmarker.NUM_POSES = saved
+    with mock.patch.object(landmarker, "NUM_POSES", num_poses), \
+            tempfile.TemporaryDirectory(prefix="gaitscan-one-pose-") as out:
+        start = time.perf_counter()
+        a = analyze(SAMPLE, out_dir=out, write_report=False)
+        seconds = time.perf_counter() - start
     pairs = match_steps(a["steps"], truth["steps"])
     res: dict[str, Any] = {"num_poses": num_poses, "seconds": round(seconds, 2), "steps": len(a["steps"]),
                            "steps_true": len(truth["steps"]), "pelvic_drop_method": a["pelvic_drop_method"],

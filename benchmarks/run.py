@@ -48,6 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
+from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -86,18 +87,25 @@ def section(title: str, record: dict) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- measurements
-def model_only(video: Path, *, max_frames: int, end_s: Optional[float], two_threads: bool = True) -> dict[str, Any]:
-    """fps of Landmarker.detect alone on up to ``max_frames`` frames decoded beforehand (and, with
-    ``two_threads``, of two Landmarkers on two threads)."""
-    from gaitscan.pose.landmarker import Landmarker
+def decoded(video: Path, *, max_frames: int, end_s: Optional[float] = None) -> list[tuple[float, Any]]:
+    """The first ``max_frames`` frames of ``video`` as (t seconds, RGB (H, W, 3) uint8), decoded now."""
     from gaitscan.pose.video import iter_frames
 
+    pre = []
     with iter_frames(video, end_s=end_s) as frames:
-        pre = []
         for f in frames:
             pre.append((f.t, f.rgb))
             if len(pre) >= max_frames:
                 break
+    return pre
+
+
+def model_only(video: Path, *, max_frames: int, end_s: Optional[float], two_threads: bool = True) -> dict[str, Any]:
+    """fps of Landmarker.detect alone on up to ``max_frames`` frames decoded beforehand (and, with
+    ``two_threads``, of two Landmarkers on two threads)."""
+    from gaitscan.pose.landmarker import Landmarker
+
+    pre = decoded(video, max_frames=max_frames, end_s=end_s)
     with Landmarker() as lm:
         lm.detect(pre[0][1], pre[0][0])  # start-up chatter and graph warm-up are not inference
         start = time.perf_counter()
@@ -287,16 +295,9 @@ def batch_speedup(quick: bool) -> dict[str, Any]:
         two = bench_batch.timed("local, --jobs 2", n, folder=root / "clinic", out=root / "out2", jobs=2)
         # informational: the same with one model thread per worker in both settings, i.e. the
         # speed-up of the batch engine itself when a worker does not already use both cores
-        saved = os.environ.get("GAITSCAN_POSE_THREADS")
-        os.environ["GAITSCAN_POSE_THREADS"] = "1"
-        try:
+        with mock.patch.dict(os.environ, {"GAITSCAN_POSE_THREADS": "1"}):
             one_1 = bench_batch.timed("local, --jobs 1, 1 model thread", n, folder=root / "clinic", out=root / "out3", jobs=1)
             two_1 = bench_batch.timed("local, --jobs 2, 1 model thread", n, folder=root / "clinic", out=root / "out4", jobs=2)
-        finally:
-            if saved is None:
-                os.environ.pop("GAITSCAN_POSE_THREADS")
-            else:
-                os.environ["GAITSCAN_POSE_THREADS"] = saved
     return {"videos": n, "seconds_each": seconds, "videos_per_min_1": round(one, 2), "videos_per_min_2": round(two, 2),
             "speedup": round(two / one, 3), "videos_per_min_1_one_model_thread": round(one_1, 2),
             "videos_per_min_2_one_model_thread": round(two_1, 2), "speedup_one_model_thread": round(two_1 / one_1, 3)}
