@@ -40,7 +40,7 @@ from gaitscan.pose import run_pose
 from gaitscan.pose.series import PoseSeries
 from gaitscan.synth import Appearance, Camera, RunnerParams
 from gaitscan.synth.params import SKIN_TONES
-from gaitscan.synth.render import render_video
+from gaitscan.synth.render import kept_truth, render_video
 
 TARGET_MEAN, TARGET_SD, SIGN_FROM = 1.0, 1.5, 3.0
 OFFSET_LIMIT_HIPW = 0.15
@@ -96,15 +96,16 @@ def prepare(case: Case, work: Path, duration_s: float, seed: int = 7) -> tuple[P
     stem = case.name if seed == 7 else f"{case.name}_seed{seed}"
     video = work / f"{stem}.mp4"
     npz = work / f"{stem}.npz"
-    truth_file = work / f"{stem}.truth.json"
-    if not (video.exists() and truth_file.exists()):
-        params = RunnerParams(drop_left_deg=case.drop_l, drop_right_deg=case.drop_r, offset_left_m=case.offset_l,
-                              offset_right_m=case.offset_r, trunk_lean_deg=case.lean, appearance=case.app, seed=seed)
-        cam = Camera(distance_m=case.distance, height_m=case.cam_height, roll_deg=case.roll, rails=case.rails)
-        render_video(params, cam, fps=30, duration_s=duration_s, out=video)
+    params = RunnerParams(drop_left_deg=case.drop_l, drop_right_deg=case.drop_r, offset_left_m=case.offset_l,
+                          offset_right_m=case.offset_r, trunk_lean_deg=case.lean, appearance=case.app, seed=seed)
+    cam = Camera(distance_m=case.distance, height_m=case.cam_height, roll_deg=case.roll, rails=case.rails)
+    if video.exists():
+        truth = kept_truth(video, params, cam, fps=30, duration_s=duration_s)
+    else:
+        truth = render_video(params, cam, fps=30, duration_s=duration_s, out=video)
     if not npz.exists():
         run_pose(video).save(npz)
-    return video, PoseSeries.load(npz), json.loads(truth_file.read_text())
+    return video, PoseSeries.load(npz), truth
 
 
 def _errors(runner_deg: np.ndarray, truth: dict[str, Any], side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +138,7 @@ def crossover_check(series: PoseSeries, truth: dict[str, Any], roll: float) -> d
     n = right = 0
     missed = []
     for got, true in pairs:
-        off = true["foot_offset_2d_hipw"]
+        off = true["foot_offset_2d_level_hipw"]
         if off is None or abs(off) < OFFSET_LIMIT_HIPW or got.get("crossover") is None:
             continue
         n += 1

@@ -32,7 +32,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ..metrics.analysis import jsonable
-from ..metrics.pelvis import drops, image_to_runner
+from ..metrics.pelvis import drops, horizontal_px, image_to_runner
 from ..metrics.summary import describe
 from ..metrics.view import side_sign
 from ..pose.series import PoseSeries
@@ -117,8 +117,10 @@ def _landing_heel(track: MarkerTrack, c: int) -> Optional[np.ndarray]:
 
 
 def step_values(step: dict[str, Any], track: MarkerTrack, obl: np.ndarray, view: str, prev_heel: Optional[np.ndarray],
-                cm_per_px: Optional[float]) -> tuple[dict[str, Optional[float]], dict[str, str], Optional[np.ndarray]]:
-    """Marker values of one analysis step, the reasons for the missing ones, and its landing heel marker."""
+                cm_per_px: Optional[float], camera_roll_deg: float = 0.0
+                ) -> tuple[dict[str, Optional[float]], dict[str, str], Optional[np.ndarray]]:
+    """Marker values of one analysis step, the reasons for the missing ones, and its landing heel marker.
+    Lateral distances are taken along the true horizontal (``camera_roll_deg`` removed)."""
     c, m, o = step["contact_frame"], step["midstance_frame"], step["toe_off_frame"]
     vals: dict[str, Optional[float]] = {k: None for k in (MIDSTANCE_KEY, *STEP_KEYS)}
     why: dict[str, str] = {}
@@ -148,12 +150,13 @@ def step_values(step: dict[str, Any], track: MarkerTrack, obl: np.ndarray, view:
     elif not np.isfinite(mid).all():
         why["foot_offset_markers_hipw"] = f"PSIS markers not measured at initial contact ({track.status[c]})"
     else:
-        dx = side_sign(view)[step["stance"]] * (heel[0] - mid[0])
+        dx = side_sign(view)[step["stance"]] * horizontal_px(heel - mid, camera_roll_deg)
         vals["foot_offset_markers_hipw"] = dx / hw
         vals["foot_offset_markers_cm"] = None if cm_per_px is None else dx * cm_per_px
     if heel is not None and prev_heel is not None:
-        vals["step_width_markers_hipw"] = abs(heel[0] - prev_heel[0]) / hw
-        vals["step_width_markers_cm"] = None if cm_per_px is None else abs(heel[0] - prev_heel[0]) * cm_per_px
+        width = abs(horizontal_px(heel - prev_heel, camera_roll_deg))
+        vals["step_width_markers_hipw"] = width / hw
+        vals["step_width_markers_cm"] = None if cm_per_px is None else width * cm_per_px
     else:
         why["step_width_markers_hipw"] = "heel marker not seen at this or the previous contact"
     return vals, why, heel
@@ -184,12 +187,13 @@ def add_markers(analysis: dict[str, Any], track: MarkerTrack) -> dict[str, Any]:
             s.update({k: None for k in (MIDSTANCE_KEY, *STEP_KEYS)})
         out["markers"] = section
         return jsonable(out)
-    obl = marker_obliquity(track, analysis["view"], float(analysis.get("camera_roll_deg") or 0.0))
+    roll = float(analysis.get("camera_roll_deg") or 0.0)
+    obl = marker_obliquity(track, analysis["view"], roll)
     cm = (analysis.get("scale") or {}).get("cm_per_px")
     prev: Optional[tuple[str, Optional[np.ndarray]]] = None
     for s in out["steps"]:
         vals, why, heel = step_values(s, track, obl, analysis["view"],
-                                      prev[1] if prev is not None and prev[0] != s["stance"] else None, cm)
+                                      prev[1] if prev is not None and prev[0] != s["stance"] else None, cm, roll)
         s.update({k: (None if v is None else v if k == MIDSTANCE_KEY else round(float(v), 4)) for k, v in vals.items()})
         s["not_measurable"].update(why)
         prev = (s["stance"], heel)

@@ -63,6 +63,23 @@ def image_to_runner(image_deg: np.ndarray, view: View, camera_roll_deg: float = 
     return -level if view == "front" else level
 
 
+def to_level(xy: np.ndarray, camera_roll_deg: float = 0.0) -> np.ndarray:
+    """Image points ``xy`` (..., 2) in a level frame, pixels: component 0 along the image direction
+    a truly level line takes, ``(cos r, sin r)`` with ``r = camera_roll_deg`` (the convention
+    above), component 1 along the true down direction ``(−sin r, cos r)``. Differences of it are
+    distances with the roll removed: a heel 300 px below the hips in a clip rolled 2° would
+    otherwise sit 10 px to one side."""
+    r = np.radians(camera_roll_deg)
+    xy = np.asarray(xy, float)
+    c, s = np.cos(r), np.sin(r)
+    return np.stack([xy[..., 0] * c + xy[..., 1] * s, -xy[..., 0] * s + xy[..., 1] * c], axis=-1)
+
+
+def horizontal_px(xy: np.ndarray, camera_roll_deg: float = 0.0) -> np.ndarray:
+    """Component 0 of :func:`to_level`: position along the true horizontal, pixels, shape ``xy.shape[:-1]``."""
+    return to_level(xy, camera_roll_deg)[..., 0]
+
+
 def landmark_obliquity(series: PoseSeries, view: View, camera_roll_deg: float = 0.0) -> Obliquity:
     """Obliquity of the hip-landmark line (pixels), corrected for ``camera_roll_deg``."""
     xy = series.xy

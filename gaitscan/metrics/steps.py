@@ -5,11 +5,14 @@ Definitions and signs (also in ``docs/analysis-schema.md`` and the README):
 * **pelvic drop** (deg): obliquity at midstance and its peak between contact and toe-off, positive
   when the swing-side hip is lower (:mod:`gaitscan.metrics.pelvis`); ``pelvic_drop_relative_deg``
   the same at midstance against the runner's own mean obliquity over whole gait cycles.
-* **foot offset** (hip widths): stance heel x minus pelvis-midpoint x at initial contact, divided
-  by the hip width (inter-hip-landmark distance, median over the stance), positive toward the
-  stance side; **crossover** when ≤ 0. In cm with the runner's height (scale in :class:`Scale`).
-* **step width** (hip widths, cm): lateral distance between this contact's heel and the previous
-  contact's heel (the other foot).
+* **foot offset** (hip widths): the planted stance heel (median over contact…toe-off: the foot does
+  not move sideways on the belt) minus the pelvis midpoint at initial contact, along the true
+  horizontal (camera roll removed, :func:`~gaitscan.metrics.pelvis.horizontal_px`), divided by the
+  hip width (inter-hip-landmark distance, median over the stance), positive toward the stance
+  side; **crossover** when ≤ 0. In cm with the runner's height (scale in :class:`Scale`). Not
+  measured for a foot at the frame's edge at contact (``landing`` in ``thresholds.yaml``).
+* **step width** (hip widths, cm): lateral distance (along the true horizontal) between this
+  contact's planted heel and the previous contact's (the other foot).
 * **lateral trunk lean** (deg): hip-midpoint→shoulder-midpoint line against the vertical at
   midstance, positive toward the stance side, camera roll removed.
 * **hip adduction** (deg, frontal plane): stance thigh (hip→knee) against the perpendicular to the
@@ -21,14 +24,16 @@ Definitions and signs (also in ``docs/analysis-schema.md`` and the README):
   flight = contact − previous toe-off (other foot). Resolution: one frame. A negative flight
   (the stances overlap) is null with the reason: in running both feet are never on the ground
   together, so the overlap is an event error (or the runner is walking).
-* **side view**: overstride (heel ahead of the hip midpoint at contact, leg lengths), knee flexion
-  at contact (deg), foot-strike pattern from the foot angle at contact (Altman & Davis 2012
+* **side view**: overstride (heel ahead of the hip midpoint at contact along the true horizontal,
+  leg lengths), knee flexion at contact (deg), foot-strike pattern from the foot angle to the true
+  horizontal at contact (Altman & Davis 2012
   thresholds in ``thresholds.yaml``), forward trunk lean at midstance (deg, + forward).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Optional
+from functools import partial
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -37,7 +42,7 @@ from ..pose.series import PoseSeries
 from .config import thresholds
 from .events import HEEL, TOE, EventResult, Stance
 from .filtering import smooth_runs
-from .pelvis import cycle_mean, drops
+from .pelvis import cycle_mean, drops, horizontal_px, to_level
 from .view import View, side_sign
 
 SIDE_VIEW_REASON = "not measurable from a side view (needs a rear or front view)"
@@ -151,8 +156,9 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
     :mod:`gaitscan.metrics.pelvis`.
     """
     xy = smooth_landmarks(series)
-    fps = series.fps if np.isfinite(series.fps) else 30.0
-    heel_x = smooth_runs(events.feet[:, :, HEEL, 0], fps)   # (T, 2) track order
+    # (T, 2) track order: each heel's position along the true horizontal (raw: :func:`_planted`
+    # takes a median, which a low-pass would smear a swapped frame into)
+    heel_h = horizontal_px(events.feet[:, :, HEEL, :], camera_roll_deg)
     feet = events.feet
     steps: list[Step] = []
     prev: Optional[Stance] = None
@@ -182,8 +188,9 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
         else:
             for key in SIDE_ONLY:
                 s.not_measurable[key] = "only measured from a side view"
-            _frontal_metrics(s, st, view, xy, heel_x, obliquity_deg, landmark_obliquity_deg, scale, camera_roll_deg,
-                             prev if prev is not None and prev.side != st.side else None)
+            _frontal_metrics(s, st, view, xy, heel_h, obliquity_deg, landmark_obliquity_deg, scale, camera_roll_deg,
+                             prev if prev is not None and prev.side != st.side else None,
+                             partial(_at_frame_edge, feet, series.width, series.height))
             s.pelvic_drop_relative_deg = drops(obl_rel, st.side, st.contact, st.midstance, st.toe_off)[0]
             if s.pelvic_drop_relative_deg is None:
                 s.not_measurable["pelvic_drop_relative_deg"] = "pelvis not measured at midstance, or over no whole gait cycle"
@@ -192,8 +199,33 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
     return steps
 
 
-def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_x: np.ndarray, obl: np.ndarray,
-                     obl_lm: np.ndarray, scale: Scale, roll: float, prev: Optional[Stance]) -> None:
+def _planted(heel_h: np.ndarray, st: Stance) -> float:
+    """Where the stance heel is planted along the true horizontal (pixels): the median of
+    ``heel_h`` (T, 2) over its track from contact to midstance — the foot does not move sideways
+    on the belt, so the frames average the model's heel noise out; NaN when none was seen."""
+    seg = heel_h[st.contact:max(st.toe_off, st.contact) + 1, st.track]
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(seg)) if seg.size else float("nan")
+
+
+def _at_frame_edge(feet: np.ndarray, width: int, height: int, st: Stance, hip_w: float) -> Optional[str]:
+    """Why the foot of ``st`` cannot be placed at its initial contact — one of its landmarks
+    (``feet`` (T, 2, 3, 2) pixels, track order) within ``landing.min_edge_distance_hipw`` hip widths
+    of the frame's edge — or None."""
+    pts = feet[st.contact, st.track]
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if not pts.size or not np.isfinite(hip_w):
+        return None
+    gap = float(min(pts[:, 0].min(), width - pts[:, 0].max(), pts[:, 1].min(), height - pts[:, 1].max()))
+    if gap >= thresholds()["landing"]["min_edge_distance_hipw"] * hip_w:
+        return None
+    return (f"the {st.side} foot is at the frame's edge at initial contact ({gap:.0f} px from it, "
+            f"{gap / hip_w:.1f} hip widths): the camera cuts it off — frame the whole shoe")
+
+
+def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_h: np.ndarray, obl: np.ndarray,
+                     obl_lm: np.ndarray, scale: Scale, roll: float, prev: Optional[Stance],
+                     at_edge: Callable[[Stance, float], Optional[str]]) -> None:
     c, m, o = st.contact, st.midstance, st.toe_off
     sign = side_sign(view)[st.side]
     s.pelvic_drop_deg, s.pelvic_drop_peak_deg = drops(obl, st.side, c, m, o)
@@ -206,16 +238,22 @@ def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_x: np
         s.not_measurable["pelvic_drop_landmarks_deg"] = "hip landmarks not seen at midstance"
     hips = xy[c:o + 1][:, [lm.L_HIP, lm.R_HIP]]
     hip_w = float(np.nanmedian(np.linalg.norm(hips[:, 0] - hips[:, 1], axis=1))) if np.isfinite(hips).any() else np.nan
-    mid_x = (xy[c, lm.L_HIP, 0] + xy[c, lm.R_HIP, 0]) / 2
-    hx = heel_x[c, st.track]
-    if np.isfinite(hip_w) and hip_w > 0 and np.isfinite(mid_x) and np.isfinite(hx):
-        s.foot_offset_hipw = float(sign * (hx - mid_x) / hip_w)
+    mid_h = horizontal_px((xy[c, lm.L_HIP] + xy[c, lm.R_HIP]) / 2, roll)
+    hx = _planted(heel_h, st)
+    edge = at_edge(st, hip_w)
+    if edge is not None:
+        s.not_measurable["foot_offset_hipw"] = s.not_measurable["crossover"] = s.not_measurable["step_width_hipw"] = edge
+    elif np.isfinite(hip_w) and hip_w > 0 and np.isfinite(mid_h) and np.isfinite(hx):
+        s.foot_offset_hipw = float(sign * (hx - mid_h) / hip_w)
         s.crossover = bool(s.foot_offset_hipw <= 0)
         if scale.cm_per_px is not None:
-            s.foot_offset_cm = float(sign * (hx - mid_x) * scale.cm_per_px)
+            s.foot_offset_cm = float(sign * (hx - mid_h) * scale.cm_per_px)
         if prev is not None:
-            px_prev = heel_x[prev.contact, prev.track]
-            if np.isfinite(px_prev):
+            px_prev = _planted(heel_h, prev)
+            prev_edge = at_edge(prev, hip_w)
+            if prev_edge is not None:
+                s.not_measurable["step_width_hipw"] = "previous contact: " + prev_edge
+            elif np.isfinite(px_prev):
                 s.step_width_hipw = float(abs(hx - px_prev) / hip_w)
                 if scale.cm_per_px is not None:
                     s.step_width_cm = float(abs(hx - px_prev) * scale.cm_per_px)
@@ -265,15 +303,16 @@ def _side_metrics(s: Step, st: Stance, xy: np.ndarray, foot: np.ndarray, facing:
     heel, toe = foot[c, HEEL], foot[c, TOE]
     leg = np.linalg.norm(xy[c, hip_i] - xy[c, ankle_i])
     if _finite(hipm, heel) and np.isfinite(leg) and leg > 0:
-        s.overstride_legl = float(facing * (heel[0] - hipm[0]) / leg)
+        s.overstride_legl = float(facing * horizontal_px(heel - hipm, roll) / leg)
     else:
         s.not_measurable["overstride_legl"] = "heel, hips or stance leg not seen at initial contact"
     if _finite(xy[c, hip_i], xy[c, knee_i], xy[c, ankle_i]):
         s.knee_flexion_contact_deg = 180.0 - _inner_angle(xy[c, hip_i], xy[c, knee_i], xy[c, ankle_i])
     else:
         s.not_measurable["knee_flexion_contact_deg"] = "stance hip, knee or ankle not seen at initial contact"
-    if _finite(heel, toe) and abs(toe[0] - heel[0]) > 0:
-        fsa = float(np.degrees(np.arctan2(heel[1] - toe[1], abs(toe[0] - heel[0]))))
+    along, down = to_level(heel - toe, roll) if _finite(heel, toe) else (np.nan, np.nan)
+    if np.isfinite(along) and abs(along) > 0:
+        fsa = float(np.degrees(np.arctan2(down, abs(along))))   # toe above the heel: +, roll removed
         th = thresholds()["foot_strike"]
         s.foot_strike = "rearfoot" if fsa > th["rearfoot_above_deg"] else "forefoot" if fsa < th["forefoot_below_deg"] else "midfoot"
     else:

@@ -22,7 +22,7 @@ from .camera import Camera
 from .figure import Ellipsoid, build_figure, part_colours
 from .params import RunnerParams
 from .scene import render_scene
-from .truth import build_truth, simulate
+from .truth import SCHEMA, build_truth, simulate
 
 PathLike = Union[str, Path]
 _NOISE_SD = 2.0      # sensor noise, grey levels
@@ -116,6 +116,20 @@ def render_video(params: RunnerParams, camera: Camera, *, fps: float, duration_s
             joints = {k: v[i] for k, v in sim.joints.items()}
             writer.write(renderer.frame(joints, i), float(t))
     write_text(truth_path(out), json.dumps(truth, separators=(",", ":")))
+    return truth
+
+
+def kept_truth(video: PathLike, params: RunnerParams, camera: Camera, *, fps: float, duration_s: float) -> dict[str, Any]:
+    """The truth of a render kept from an earlier run (``video`` exists, made with these arguments):
+    its truth file when written in the current :data:`~gaitscan.synth.truth.SCHEMA`, else rebuilt
+    from the simulation (deterministic; the frames do not change) and rewritten."""
+    path = truth_path(video)
+    if path.exists():
+        truth = json.loads(path.read_text())
+        if truth.get("schema") == SCHEMA:
+            return truth
+    truth = build_truth(simulate(params, camera, fps=fps, duration_s=duration_s), Path(video).name)
+    write_text(path, json.dumps(truth, separators=(",", ":")))
     return truth
 
 

@@ -3,7 +3,7 @@
 Format ``gaitscan.synth-truth/1`` (JSON object; lengths in metres, angles in degrees, times in
 seconds from the first frame, pixels in the image frame of :mod:`gaitscan.synth.camera`)::
 
-    schema        "gaitscan.synth-truth/1"
+    schema        "gaitscan.synth-truth/2"
     video         file name of the clip (or null for a pose-only simulation)
     fps, n_frames, duration_s, width, height
     params        every RunnerParams field (nested: variation, appearance)
@@ -43,7 +43,10 @@ seconds from the first frame, pixels in the image frame of :mod:`gaitscan.synth.
       foot_offset_hipw                     foot_offset_m / hip_width_m
       foot_offset_2d_hipw                  the same measured in the image at the contact frame
                                            (heel x − pelvis x toward the stance hip, over the
-                                           projected hip-centre distance); null if hips overlap
+                                           projected hip-centre distance); null if hips overlap;
+                                           INCLUDES camera roll
+      foot_offset_2d_level_hipw            the same with the camera's roll set to 0 (what
+                                           gaitscan measures once the roll is removed)
       trunk_lean_deg                       lateral trunk lean toward the stance side at midstance
       pelvic_drop_markers_2d_deg           only with markers: angle of the projected PSIS-marker
                                            line at midstance, + = swing side lower (as 2d_deg)
@@ -60,7 +63,7 @@ from .figure import MARKER_THICKNESS_M, marker_sites
 from .kinematics import Runner
 from .params import RunnerParams
 
-SCHEMA = "gaitscan.synth-truth/1"
+SCHEMA = "gaitscan.synth-truth/2"   # /2: foot_offset_2d_level_hipw
 
 #: points whose projections are listed per frame
 FRAME_POINTS: tuple[str, ...] = (
@@ -109,6 +112,14 @@ def _drop_2d(cam: Camera, stance_hip: np.ndarray, swing_hip: np.ndarray) -> Opti
     return None if dx < _MIN_HIP_DX_PX else float(np.degrees(np.arctan2(dy, dx)))
 
 
+def _offset_2d(cam: Camera, pts: np.ndarray) -> Optional[float]:
+    """Image foot offset: ``pts`` (4, 3) stance hip, swing hip, pelvis midpoint, stance heel (world
+    m); heel x − pelvis x toward the stance hip over the projected hip distance (None: hips overlap)."""
+    ph = cam.project(pts)
+    hip_dx = ph[0, 0] - ph[1, 0]
+    return None if abs(hip_dx) < _MIN_HIP_DX_PX else float((ph[3, 0] - ph[2, 0]) * np.sign(hip_dx) / abs(hip_dx))
+
+
 def _steps(sim: Simulation) -> list[dict[str, Any]]:
     j, t, cam = sim.joints, sim.t, sim.camera
     hipw = sim.runner.body.hip_width
@@ -127,10 +138,7 @@ def _steps(sim: Simulation) -> list[dict[str, Any]]:
         s_hip, w_hip = ("hip_l", "hip_r") if st.side == "left" else ("hip_r", "hip_l")
         hs, hw = j[s_hip][m], j[w_hip][m]
         drop3 = np.degrees(np.arcsin((hs[2] - hw[2]) / np.linalg.norm(hs - hw)))
-        heel = j["heel_l" if st.side == "left" else "heel_r"][c]
-        ph = cam.project(np.stack([j[s_hip][c], j[w_hip][c], j["pelvis"][c], heel]))
-        hip_dx = ph[0, 0] - ph[1, 0]
-        off2 = None if abs(hip_dx) < _MIN_HIP_DX_PX else (ph[3, 0] - ph[2, 0]) * np.sign(hip_dx) / abs(hip_dx)
+        at_contact = np.stack([j[s_hip][c], j[w_hip][c], j["pelvis"][c], j["heel_l" if st.side == "left" else "heel_r"][c]])
         nxt = steps[k + 1].t_contact if k + 1 < len(steps) else None
         out.append({
             "index": len(out), "stance": st.side,
@@ -143,7 +151,8 @@ def _steps(sim: Simulation) -> list[dict[str, Any]]:
             "pelvic_drop_2d_deg": _r(_drop_2d(cam, hs, hw)),
             "pelvic_drop_2d_level_deg": _r(_drop_2d(cam.level(), hs, hw)),
             "foot_offset_m": _r(st.offset_m, 5), "foot_offset_hipw": _r(st.offset_m / hipw),
-            "foot_offset_2d_hipw": _r(off2),
+            "foot_offset_2d_hipw": _r(_offset_2d(cam, at_contact)),
+            "foot_offset_2d_level_hipw": _r(_offset_2d(cam.level(), at_contact)),
             "trunk_lean_deg": _r(st.lean_deg),
         })
         if sim.params.appearance.markers:
