@@ -33,7 +33,7 @@ import numpy as np
 
 from gaitscan.atomic import write_text
 from gaitscan.metrics.analysis import analyse_series
-from gaitscan.metrics.truthcompare import event_frame_errors, match_steps, side_mean_error
+from gaitscan.metrics.truthcompare import event_frame_errors, match_steps, side_mean_error, step_errors
 from gaitscan.pelvis import image_obliquity_estimator
 from gaitscan.pose import run_pose
 from gaitscan.pose.series import PoseSeries
@@ -105,6 +105,8 @@ def run_one(spec: dict, workdir: Path, seconds: float, pelvis_method: str) -> di
                  "contact_err_frames": ev["contact"], "toe_off_err_frames": ev["toe_off"]}
     for side in ("left", "right"):
         res[f"drop2d_err_{side}"] = side_mean_error(pairs, "pelvic_drop_deg", "pelvic_drop_2d_level_deg", side)
+        e = step_errors(pairs, "pelvic_drop_deg", "pelvic_drop_2d_level_deg", side)
+        res[f"drop_sd_{side}"] = float(np.std(e, ddof=1)) if len(e) > 1 else None
         res[f"drop3d_err_{side}"] = side_mean_error(pairs, "pelvic_drop_deg", "pelvic_drop_3d_deg", side)
         res[f"droplm_err_{side}"] = side_mean_error(pairs, "pelvic_drop_landmarks_deg", "pelvic_drop_2d_level_deg", side)
         res[f"offset_err_{side}"] = side_mean_error(pairs, "foot_offset_hipw", "foot_offset_2d_level_hipw", side)
@@ -113,6 +115,10 @@ def run_one(spec: dict, workdir: Path, seconds: float, pelvis_method: str) -> di
         own = [g["pelvic_drop_deg"] - (1 if side == "left" else -1) * truth["frames"]["pelvic_obliquity_deg"][g["midstance_frame"]]
                for g, t in pairs if t["stance"] == side and g["pelvic_drop_deg"] is not None]
         res[f"drop_ownmid_err_{side}"] = float(np.mean(own)) if own else None
+    signed = [(g["pelvic_drop_deg"], t["pelvic_drop_2d_level_deg"]) for g, t in pairs
+              if g["pelvic_drop_deg"] is not None and t["pelvic_drop_2d_level_deg"] is not None
+              and abs(t["pelvic_drop_2d_level_deg"]) >= 3.0]
+    res["drop_sign_n"], res["drop_sign_wrong"] = len(signed), sum(int(a_ * b_ < 0) for a_, b_ in signed)
     clear = [(g["crossover"], t["foot_offset_hipw"] <= 0) for g, t in pairs
              if abs(t["foot_offset_hipw"]) >= 0.15 and g["crossover"] is not None]
     res["crossover_clear_n"] = len(clear)
@@ -129,7 +135,7 @@ def fmt(x, d=2):
 def table(results: list[dict]) -> str:
     """The per-run error table and the summary lines (plain text)."""
     head = (f"{'run':>3} {'fps':>4} {'cad':>4} {'drop L/R':>9} {'off cm L/R':>10} {'roll':>5} {'cam':>8} {'rail':>4} "
-            f"{'steps':>6} | {'dL2d':>6} {'dR2d':>6} {'dL3d':>6} {'dR3d':>6} {'dLown':>6} {'dRown':>6} {'lmL2d':>6} {'lmR2d':>6} | {'offL':>6} {'offR':>6} | "
+            f"{'steps':>6} | {'dL2d':>6} {'dR2d':>6} {'sdL':>5} {'sdR':>5} {'dL3d':>6} {'dR3d':>6} {'dLown':>6} {'dRown':>6} {'lmL2d':>6} {'lmR2d':>6} | {'offL':>6} {'offR':>6} | "
             f"{'xover wrong':>11} | {'cad err':>7} | {'IC err fr':>9} {'TO err fr':>9}")
     lines = [head, "-" * len(head)]
     for r in results:
@@ -137,11 +143,13 @@ def table(results: list[dict]) -> str:
         ic = np.abs(r["contact_err_frames"]) if r["contact_err_frames"] else None
         to = np.abs(r["toe_off_err_frames"]) if r["toe_off_err_frames"] else None
         mm = lambda e: "   —/—   " if e is None else f"{e.mean():>4.1f}/{e.max():<4.1f}"  # noqa: E731
+        sd = lambda v: "  —" if v is None else f"{v:.1f}"  # noqa: E731
         lines.append(
             f"{s['seed']:>3} {s['fps']:>4} {s['cadence']:>4} {s['drop'][0]:>4.0f}/{s['drop'][1]:<4.0f} "
             f"{s['offset'][0]*100:>4.0f}/{s['offset'][1]*100:<5.0f} {s['roll']:>+5.1f} "
             f"{s['distance']:>3.1f}m/{s['cam_height']:.1f} {'y' if s['rails'] else 'n':>4} "
             f"{r['n_matched']:>2}/{r['n_true']:<3} | {fmt(r['drop2d_err_left'],1):>6} {fmt(r['drop2d_err_right'],1):>6} "
+            f"{sd(r['drop_sd_left']):>5} {sd(r['drop_sd_right']):>5} "
             f"{fmt(r['drop3d_err_left'],1):>6} {fmt(r['drop3d_err_right'],1):>6} "
             f"{fmt(r['drop_ownmid_err_left'],1):>6} {fmt(r['drop_ownmid_err_right'],1):>6} "
             f"{fmt(r['droplm_err_left'],1):>6} {fmt(r['droplm_err_right'],1):>6} | {fmt(r['offset_err_left']):>6} "
@@ -155,6 +163,7 @@ def table(results: list[dict]) -> str:
     d2, d3, off = agg(["drop2d_err_left", "drop2d_err_right"]), agg(["drop3d_err_left", "drop3d_err_right"]), \
         agg(["offset_err_left", "offset_err_right"])
     dlm = agg(["droplm_err_left", "droplm_err_right"])
+    sds = np.array([r[k] for r in results for k in ("drop_sd_left", "drop_sd_right") if r[k] is not None], float)
     down = agg(["drop_ownmid_err_left", "drop_ownmid_err_right"])
     methods = sorted({r["pelvic_drop_method"] for r in results})
     cad = agg(["cadence_err"])
@@ -166,6 +175,10 @@ def table(results: list[dict]) -> str:
     lines += ["",
               f"pelvic drop ({'/'.join(methods)}) per-side mean |error| vs 2D truth: mean {d2[0]:.2f}°, "
               f"worst {d2[1]:.2f}° (n={d2[2]} sides; target ≤ 1.0°)",
+              f"pelvic drop ({'/'.join(methods)}) per-step error SD per side: mean {sds.mean():.2f}°, worst {sds.max():.2f}°, "
+              f"{int((sds > 1.5).sum())} of {sds.size} sides over 1.5° (target ≤ 1.5°)",
+              f"pelvic drop ({'/'.join(methods)}) wrong sign, steps with a true drop of 3° or more: "
+              f"{sum(r['drop_sign_wrong'] for r in results)} of {sum(r['drop_sign_n'] for r in results)} (target 0)",
               f"pelvic drop ({'/'.join(methods)}) per-side mean |error| vs 3D truth: mean {d3[0]:.2f}°, worst {d3[1]:.2f}°",
               f"pelvic drop ({'/'.join(methods)}) vs the true drop at analyze's own midstance frame (the estimator "
               f"without event timing): mean {down[0]:.2f}°, worst {down[1]:.2f}°",

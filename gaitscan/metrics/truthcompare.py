@@ -26,14 +26,16 @@ def match_steps(steps: list[dict[str, Any]], truth_steps: list[dict[str, Any]]) 
     return pairs
 
 
+def step_errors(pairs: list[tuple[dict, dict]], key: str, truth_key: str, side: str) -> list[float]:
+    """Detected ``key`` minus the truth's ``truth_key``, per matched step of ``side`` where both are known."""
+    return [float(a[key] - b[truth_key]) for a, b in pairs if a["stance"] == side and a.get(key) is not None
+            and b.get(truth_key) is not None]
+
+
 def side_mean_error(pairs: list[tuple[dict, dict]], key: str, truth_key: str, side: str) -> Optional[float]:
-    """Mean of detected minus mean of true ``key`` over the matched steps of ``side`` (None if none)."""
-    got = [(a[key], b[truth_key]) for a, b in pairs if a["stance"] == side and a.get(key) is not None
-           and b.get(truth_key) is not None]
-    if not got:
-        return None
-    a, b = np.array(got, float).T
-    return float(a.mean() - b.mean())
+    """Mean of detected minus true ``key`` over the matched steps of ``side`` (None if none)."""
+    e = step_errors(pairs, key, truth_key, side)
+    return float(np.mean(e)) if e else None
 
 
 def event_frame_errors(pairs: list[tuple[dict, dict]], fps: float) -> dict[str, list[float]]:
