@@ -45,6 +45,26 @@ def rotate(img: np.ndarray, deg: float) -> np.ndarray:
     return cv2.warpAffine(img, M, (cols, rows), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _subpixel_peak(res: np.ndarray) -> tuple[float, tuple[float, float]]:
+    """Peak score and (x, y) place of a ``cv2.matchTemplate`` map, refined between pixels by a
+    parabola through the best pixel and its neighbours along each axis (where it has them).
+
+    The rotation angle is refined from the peak scores of neighbouring angles; read at whole-pixel
+    shifts, those scores carry the patch's sub-pixel offset from the template, which changes from
+    frame to frame with where the hip landmarks put the patch."""
+    _, mx, _, (x, y) = cv2.minMaxLoc(res)
+    peak, place = float(mx), [float(x), float(y)]
+    for axis, (i, n) in enumerate(((x, res.shape[1]), (y, res.shape[0]))):
+        if 0 < i < n - 1:
+            a, c = (res[y, x - 1], res[y, x + 1]) if axis == 0 else (res[y - 1, x], res[y + 1, x])
+            den = float(a - 2 * mx + c)
+            if den < 0:
+                off = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+                place[axis] += off
+                peak -= 0.25 * float(a - c) * off
+    return peak, (place[0], place[1])
+
+
 class _Scores:
     """Scores of ``patch`` turned to the angles of a grid against ``template``, each angle computed
     at most once and only when asked for (:meth:`at`)."""
@@ -61,8 +81,8 @@ class _Scores:
             if 0 <= k < len(self.angles) and not self.done[k]:
                 res = cv2.matchTemplate(rotate(self.patch, self.angles[k]), self.template, cv2.TM_CCOEFF_NORMED,
                                         mask=self.weights)
-                _, mx, _, loc = cv2.minMaxLoc(res)
-                self.sc[k], self.where[k], self.done[k] = mx, loc, True
+                self.sc[k], self.where[k] = _subpixel_peak(res)
+                self.done[k] = True
 
     def best(self) -> int:
         return int(np.argmax(self.sc))
