@@ -52,16 +52,17 @@ def _subpixel_peak(res: np.ndarray) -> tuple[float, tuple[float, float]]:
     The rotation angle is refined from the peak scores of neighbouring angles; read at whole-pixel
     shifts, those scores carry the patch's sub-pixel offset from the template, which changes from
     frame to frame with where the hip landmarks put the patch."""
-    _, mx, _, (x, y) = cv2.minMaxLoc(res)
-    peak, place = float(mx), [float(x), float(y)]
-    for axis, (i, n) in enumerate(((x, res.shape[1]), (y, res.shape[0]))):
-        if 0 < i < n - 1:
-            a, c = (res[y, x - 1], res[y, x + 1]) if axis == 0 else (res[y - 1, x], res[y + 1, x])
-            den = float(a - 2 * mx + c)
+    _, b, _, (x, y) = cv2.minMaxLoc(res)
+    peak, place = b, [float(x), float(y)]
+    rows, cols = res.shape
+    for axis, ok in ((0, 0 < x < cols - 1), (1, 0 < y < rows - 1)):
+        if ok:
+            a, c = (res[y, x - 1:x + 2:2] if axis == 0 else res[y - 1:y + 2:2, x]).tolist()
+            den = a - 2 * b + c
             if den < 0:
-                off = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+                off = min(max(0.5 * (a - c) / den, -0.5), 0.5)
                 place[axis] += off
-                peak -= 0.25 * float(a - c) * off
+                peak -= 0.25 * (a - c) * off
     return peak, (place[0], place[1])
 
 
