@@ -201,8 +201,8 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
 
 def _planted(heel_h: np.ndarray, st: Stance) -> float:
     """Where the stance heel is planted along the true horizontal (pixels): the median of
-    ``heel_h`` (T, 2) over its track from contact to midstance — the foot does not move sideways
-    on the belt, so the frames average the model's heel noise out; NaN when none was seen."""
+    ``heel_h`` (T, 2) over its track from contact to toe-off — the foot does not move sideways on
+    the belt, so the frames outvote a heel the model put on the wrong foot; NaN when none was seen."""
     seg = heel_h[st.contact:max(st.toe_off, st.contact) + 1, st.track]
     seg = seg[np.isfinite(seg)]
     return float(np.median(seg)) if seg.size else float("nan")
