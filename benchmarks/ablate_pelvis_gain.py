@@ -1,0 +1,128 @@
+"""Where the pelvis-image estimator's gain below 1 comes from (issue 4). Not a test.
+
+On the full ``validate_analyze.py`` grid the per-frame estimate follows the true obliquity with a
+slope ("gain") of 0.90–0.97, so big drops read low. This script renders one grid point's runner
+in variants that each take one suspect away, runs the real pose model and the offline estimator on
+each, and prints the gain (slope of the estimate on the true image hip line), the level offset and
+the residual SD:
+
+- ``default``: the grid's render;
+- ``hem``: the shirt's ellipsoids turned with the pelvis instead of the trunk (a hem that follows
+  the pelvis, like a tucked-in shirt);
+- ``flat``: no directional light (ambient only), so no shading gradient stays fixed in the world
+  while the body turns;
+- ``flat_hem``: both.
+
+    python benchmarks/ablate_pelvis_gain.py [--run 10] [--seconds 4] [--workdir DIR]
+
+Renders and pose series are kept in ``--workdir`` (default a temporary folder).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from gaitscan.pelvis.offline import measure_video
+from gaitscan.pose import run_pose
+from gaitscan.pose.series import PoseSeries
+from gaitscan.synth import Camera, RunnerParams, render_video
+from gaitscan.synth import render as R
+from gaitscan.synth.render import truth_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import validate_analyze as va  # noqa: E402  (the grid's definition)
+
+VARIANTS = ("default", "hem", "flat", "flat_hem")
+
+
+def _pelvis_shirt(build: Callable) -> Callable:
+    """``build_figure`` with the trunk frame replaced by the pelvis frame (the shirt turns with the pelvis)."""
+    def build_figure(j, height_m, app):
+        j = dict(j)
+        pr = np.asarray(j["pelvis_right"], float)
+        up = np.cross(pr, np.array([0.0, 1.0, 0.0]))
+        j["trunk_up"], j["trunk_right"] = up / np.linalg.norm(up), pr
+        return build(j, height_m, app)
+    return build_figure
+
+
+class _FlatRenderer(R.Renderer):
+    """The renderer without its directional and fill light; colours scaled so the ambient term
+    alone gives a similar brightness."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.light = self.light * 0.0
+        self.fill = self.fill * 0.0
+        self.colours = {k: v * 2.5 for k, v in self.colours.items()}
+
+
+def render_variant(name: str, params: RunnerParams, cam: Camera, fps: float, seconds: float, out: Path) -> None:
+    """Render ``out`` as variant ``name`` (see the module docstring)."""
+    build, renderer = R.build_figure, R.Renderer
+    try:
+        if "hem" in name:
+            R.build_figure = _pelvis_shirt(build)
+        if name.startswith("flat"):
+            R.Renderer = _FlatRenderer
+        render_video(params, cam, fps=fps, duration_s=seconds, out=out)
+    finally:
+        R.build_figure, R.Renderer = build, renderer
+
+
+def gain(video: Path) -> dict:
+    """Gain, level and residual SD of the offline estimate against the true image hip line."""
+    truth = json.loads(truth_path(video).read_text())
+    npz = video.with_suffix(".npz")
+    if not npz.exists():
+        run_pose(video).save(npz)
+    trace = measure_video(video, PoseSeries.load(npz))
+    px = truth["frames"]["px"]
+    d = np.asarray(px["hip_r"], float) - np.asarray(px["hip_l"], float)
+    true = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
+    est = trace.image_deg[:len(true)]
+    true = true[:len(est)]
+    ok = np.isfinite(est)
+    if ok.sum() < 10:
+        return {"reason": trace.reason}
+    g, b = np.polyfit(true[ok], est[ok], 1)
+    return {"gain": float(g), "level": float(np.mean(est[ok] - true[ok])),
+            "resid_sd": float(np.std(est[ok] - (g * true[ok] + b))), "reason": trace.reason}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--run", type=int, default=10, help="grid point of validate_analyze.py's full grid (default 10)")
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    spec = va.grid(False)[args.run]
+    params = RunnerParams(drop_left_deg=spec["drop"][0], drop_right_deg=spec["drop"][1],
+                          offset_left_m=spec["offset"][0], offset_right_m=spec["offset"][1],
+                          cadence_spm=spec["cadence"], speed_mps=round(va.STEP_LENGTH_M * spec["cadence"] / 60, 3),
+                          seed=spec["seed"])
+    cam = Camera(view="rear", distance_m=spec["distance"], height_m=spec["cam_height"], roll_deg=spec["roll"],
+                 rails=spec["rails"])
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        print(f"run {args.run}: {spec}")
+        for name in VARIANTS:
+            video = work / f"run{args.run:02d}_{args.seconds:g}s_{name}_{va.RENDER_VERSION}.mp4"
+            if not (video.exists() and truth_path(video).exists()):
+                render_variant(name, params, cam, spec["fps"], args.seconds, video)
+            r = gain(video)
+            if "gain" in r:
+                print(f"{name:9s} gain {r['gain']:.3f}  level {r['level']:+.2f}  residual SD {r['resid_sd']:.2f}")
+            else:
+                print(f"{name:9s} not measured: {r['reason']}")
+
+
+if __name__ == "__main__":
+    main()
