@@ -15,7 +15,9 @@ import pytest
 from gaitscan.errors import InputError
 from gaitscan.markers.agreement import agreement, bland_altman
 from gaitscan.markers.detect import parse_color
-from gaitscan.markers.metrics import add_markers, measure, terminal_lines, track_video
+from gaitscan.markers.metrics import add_markers, measure, step_values, terminal_lines, track_video
+from gaitscan.markers.track import MarkerTrack
+from gaitscan.metrics.view import side_sign
 from gaitscan.pose.video import iter_frames
 from gaitscan.synth.camera import Camera
 from gaitscan.synth.ideal import ideal_pose_series
@@ -230,3 +232,23 @@ def test_no_markers_found_on_a_render_without_markers(tmp_path_factory):
     assert all(s["pelvic_drop_deg"] is not None for s in res["steps"])   # markerless values untouched
     assert "no markers found" in terminal_lines(res)[0]
     json.dumps(res, allow_nan=False)
+
+
+def test_heel_marker_offset_and_step_width_are_taken_along_the_true_horizontal():
+    # a heel marker straight below the PSIS midpoint in the image, in a clip whose camera is rolled
+    # 3°: along the true horizontal it sits 250 px × sin 3° = 13.1 px to the side
+    T, c = 12, 4
+    psis = np.tile(np.array([[370.0, 300.0], [430.0, 300.0]]), (T, 1, 1))
+    heels = [np.zeros((0, 2)) for _ in range(T)]
+    heels[c] = np.array([[400.0, 550.0]])
+    track = MarkerTrack(psis, ["ok"] * T, heels, 60.0, 6.0, None, "green")
+    step = {"stance": "left", "contact_frame": c, "midstance_frame": c + 2, "toe_off_frame": c + 4,
+            "contact_t": c / 30, "toe_off_t": (c + 4) / 30}
+    obl = np.zeros(T)
+    prev = np.array([450.0, 550.0 + 50.0 * np.tan(np.radians(3.0))])   # 50 px along the rolled horizontal
+    level, _, _ = step_values(step, track, obl, "rear", prev, None, 0.0)
+    rolled, _, _ = step_values(step, track, obl, "rear", prev, None, 3.0)
+    assert level["foot_offset_markers_hipw"] == pytest.approx(0.0, abs=1e-9)
+    sign = side_sign("rear")["left"]
+    assert rolled["foot_offset_markers_hipw"] == pytest.approx(sign * 250 * np.sin(np.radians(3.0)) / 60, abs=1e-6)
+    assert rolled["step_width_markers_hipw"] == pytest.approx(50 / np.cos(np.radians(3.0)) / 60, abs=1e-6)
