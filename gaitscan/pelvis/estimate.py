@@ -172,8 +172,7 @@ class PelvisEstimator:
             self._store.close()
         self._store = _PatchStore()
         self._patches: list[Optional[int]] = []  # per frame: the patch's key in the store, or None
-        self._patch_hw: list[float] = []         # per stored patch: the hip width it was scaled by (px)
-        self._final_hw: Optional[float] = None   # result(): the one hip width every patch is brought to
+        self._patch_hw: list[float] = []         # per stored patch: the hip width it is scaled by (px)
         self._covered: list[float] = []
         self._hipw: deque[float] = deque(maxlen=HIP_WIDTH_WINDOW)
         self._all_hipw: list[float] = []
@@ -294,21 +293,23 @@ class PelvisEstimator:
         return None
 
     def _patch(self, i: int) -> np.ndarray:
-        """Frame ``i``'s stored patch, rescaled (about the hip-midpoint pixel) from the hip width it
-        was extracted with to the clip's (``_final_hw``, set by :meth:`result`): the patch scale
-        then no longer follows the hip-landmark distance's ±5 % swings from frame to frame, which
-        matched patches against a template of another scale (see :meth:`result`)."""
-        key = self._patches[i]
-        c = self._store.get(key)
-        if self._final_hw is None:
-            return c
-        k = self._final_hw / self._patch_hw[key]
-        if abs(k - 1.0) < 1e-3:
-            return c
-        cu, cv = c.shape[1] / 2, self.geo.hip_row
-        M = np.float32([[k, 0, (1 - k) * cu], [0, k, (1 - k) * cv]])
-        return cv2.warpAffine(c, M, (c.shape[1], c.shape[0]), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_REPLICATE)
+        """Frame ``i``'s stored contrast patch."""
+        return self._store.get(self._patches[i])
+
+    def _to_one_scale(self, hw: float) -> np.ndarray:
+        """Rescale every stored patch, about its hip-midpoint pixel, from the hip width it was cut
+        with to ``hw`` (once: the store is replaced); returns their mean, the first template.
+
+        The patch scale then no longer follows the hip-landmark distance's ±5 % swings from frame
+        to frame, which matched patches against a template of another scale (see :meth:`result`)."""
+        new, total = _PatchStore(self._store.in_memory), None
+        for key, used in enumerate(self._patch_hw):
+            c = _rescaled(self._store.get(key), hw / used, self.geo.hip_row)
+            new.append(c)
+            total = c.astype(np.float64) if total is None else total + c
+        self._store.close()
+        self._store, self._patch_hw = new, [hw] * len(self._patch_hw)
+        return (total / len(self._patch_hw)).astype(np.float32)
 
     def _core(self, full: np.ndarray) -> np.ndarray:
         m = self.geo.margin_px
@@ -396,8 +397,7 @@ class PelvisEstimator:
         # the patches were cut with a running median of it (all a stream can know); a patch whose
         # scale differs from the template's matches it off (full validate_analyze grid: per-frame
         # residual SD 2.2-3.4 deg on 6 of 14 renders, 0.8-1.6 with one scale)
-        self._final_hw = hw
-        template, weights = rigidity(self._patch(i) for i in idx)[0], None
+        template, weights = self._to_one_scale(hw), None
         matches: dict[int, Match] = {}
         for it in range(n_it + 1):
             core = self._core(template)
@@ -430,6 +430,17 @@ class PelvisEstimator:
         rel = np.where(ok, rel, np.nan)
         image = level.deg + rel
         return PelvisTrace(image, image - np.nanmean(image), conf, level.deg, hw, None, ratio)
+
+
+def _rescaled(c: np.ndarray, k: float, hip_row: float) -> np.ndarray:
+    """Patch ``c`` (R, C) zoomed out by ``k`` (> 1: more of the image per patch pixel) about
+    (C / 2, ``hip_row``), the hip-midpoint pixel; ``c`` itself when ``k`` is within 0.1 % of 1."""
+    if abs(k - 1.0) < 1e-3:
+        return c
+    cu = c.shape[1] / 2
+    M = np.float32([[k, 0, (1 - k) * cu], [0, k, (1 - k) * hip_row]])
+    return cv2.warpAffine(c, M, (c.shape[1], c.shape[0]), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
 
 
 def _on_threads(fn: Any, items: list) -> list:
