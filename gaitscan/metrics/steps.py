@@ -32,8 +32,7 @@ Definitions and signs (also in ``docs/analysis-schema.md`` and the README):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from functools import partial
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -189,8 +188,7 @@ def compute_steps(series: PoseSeries, view: View, events: EventResult, obliquity
             for key in SIDE_ONLY:
                 s.not_measurable[key] = "only measured from a side view"
             _frontal_metrics(s, st, view, xy, heel_h, obliquity_deg, landmark_obliquity_deg, scale, camera_roll_deg,
-                             prev if prev is not None and prev.side != st.side else None,
-                             partial(_at_frame_edge, feet, series.width, series.height))
+                             prev if prev is not None and prev.side != st.side else None, feet, (series.width, series.height))
             s.pelvic_drop_relative_deg = drops(obl_rel, st.side, st.contact, st.midstance, st.toe_off)[0]
             if s.pelvic_drop_relative_deg is None:
                 s.not_measurable["pelvic_drop_relative_deg"] = "pelvis not measured at midstance, or over no whole gait cycle"
@@ -208,10 +206,11 @@ def _planted(heel_h: np.ndarray, st: Stance) -> float:
     return float(np.median(seg)) if seg.size else float("nan")
 
 
-def _at_frame_edge(feet: np.ndarray, width: int, height: int, st: Stance, hip_w: float) -> Optional[str]:
+def _at_frame_edge(feet: np.ndarray, size: tuple[int, int], st: Stance, hip_w: float) -> Optional[str]:
     """Why the foot of ``st`` cannot be placed at its initial contact — one of its landmarks
     (``feet`` (T, 2, 3, 2) pixels, track order) within ``landing.min_edge_distance_hipw`` hip widths
-    of the frame's edge — or None."""
+    of the edge of the frame (``size`` = width, height px) — or None."""
+    width, height = size
     pts = feet[st.contact, st.track]
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     if not pts.size or not np.isfinite(hip_w):
@@ -225,7 +224,7 @@ def _at_frame_edge(feet: np.ndarray, width: int, height: int, st: Stance, hip_w:
 
 def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_h: np.ndarray, obl: np.ndarray,
                      obl_lm: np.ndarray, scale: Scale, roll: float, prev: Optional[Stance],
-                     at_edge: Callable[[Stance, float], Optional[str]]) -> None:
+                     feet: np.ndarray, size: tuple[int, int]) -> None:
     c, m, o = st.contact, st.midstance, st.toe_off
     sign = side_sign(view)[st.side]
     s.pelvic_drop_deg, s.pelvic_drop_peak_deg = drops(obl, st.side, c, m, o)
@@ -240,7 +239,7 @@ def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_h: np
     hip_w = float(np.nanmedian(np.linalg.norm(hips[:, 0] - hips[:, 1], axis=1))) if np.isfinite(hips).any() else np.nan
     mid_h = horizontal_px((xy[c, lm.L_HIP] + xy[c, lm.R_HIP]) / 2, roll)
     hx = _planted(heel_h, st)
-    edge = at_edge(st, hip_w)
+    edge = _at_frame_edge(feet, size, st, hip_w)
     if edge is not None:
         s.not_measurable["foot_offset_hipw"] = s.not_measurable["crossover"] = s.not_measurable["step_width_hipw"] = edge
     elif np.isfinite(hip_w) and hip_w > 0 and np.isfinite(mid_h) and np.isfinite(hx):
@@ -250,7 +249,7 @@ def _frontal_metrics(s: Step, st: Stance, view: View, xy: np.ndarray, heel_h: np
             s.foot_offset_cm = float(sign * (hx - mid_h) * scale.cm_per_px)
         if prev is not None:
             px_prev = _planted(heel_h, prev)
-            prev_edge = at_edge(prev, hip_w)
+            prev_edge = _at_frame_edge(feet, size, prev, hip_w)
             if prev_edge is not None:
                 s.not_measurable["step_width_hipw"] = "previous contact: " + prev_edge
             elif np.isfinite(px_prev):
