@@ -20,7 +20,6 @@ Renders and pose series are kept in ``--workdir`` (default a temporary folder).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -28,15 +27,14 @@ from typing import Callable
 
 import numpy as np
 
-from gaitscan.pelvis.offline import measure_video
 from gaitscan.pose import run_pose
-from gaitscan.pose.series import PoseSeries
 from gaitscan.synth import Camera, RunnerParams, render_video
 from gaitscan.synth import render as R
 from gaitscan.synth.render import truth_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import validate_analyze as va  # noqa: E402  (the grid's definition)
+from diagnose_pelvis import diagnose  # noqa: E402
 
 VARIANTS = ("default", "hem", "flat", "flat_hem")
 
@@ -77,23 +75,12 @@ def render_variant(name: str, params: RunnerParams, cam: Camera, fps: float, sec
 
 
 def gain(video: Path) -> dict:
-    """Gain, level and residual SD of the offline estimate against the true image hip line."""
-    truth = json.loads(truth_path(video).read_text())
+    """Gain, level and residual SD of the offline estimate against the true image hip line
+    (:func:`diagnose_pelvis.diagnose`), after running the pose model once on ``video``."""
     npz = video.with_suffix(".npz")
     if not npz.exists():
         run_pose(video).save(npz)
-    trace = measure_video(video, PoseSeries.load(npz))
-    px = truth["frames"]["px"]
-    d = np.asarray(px["hip_r"], float) - np.asarray(px["hip_l"], float)
-    true = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
-    est = trace.image_deg[:len(true)]
-    true = true[:len(est)]
-    ok = np.isfinite(est)
-    if ok.sum() < 10:
-        return {"reason": trace.reason}
-    g, b = np.polyfit(true[ok], est[ok], 1)
-    return {"gain": float(g), "level": float(np.mean(est[ok] - true[ok])),
-            "resid_sd": float(np.std(est[ok] - (g * true[ok] + b))), "reason": trace.reason}
+    return diagnose(video)
 
 
 def main() -> None:
