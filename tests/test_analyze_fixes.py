@@ -28,8 +28,9 @@ def _truth_hip_series(truth: dict, n: int) -> PoseSeries:
 
 def test_pelvis_estimator_start_is_not_garbage_when_the_first_hip_widths_are_off():
     """The pose model's first hip widths on the sample ran ~5 % wide for 0.3 s; scaled by a median
-    of those few frames, the first stance's patches matched the template 15–25° off. The patch scale
-    is now a median centred on each frame, so the first stance reads like the later ones."""
+    of those few frames, the first stance's patches matched the template 15–25° off. The offline
+    result now brings every patch to the clip's one scale (its median hip-landmark distance), so the
+    first stance reads like the later ones (without that rescale this fails)."""
     truth = json.loads((SAMPLES / "rear_drop_left_crossover_right.truth.json").read_text())
     n = 100
     series = _truth_hip_series(truth, n)

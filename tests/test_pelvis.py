@@ -322,35 +322,3 @@ def test_the_rotation_search_ignores_the_thighs_below_the_pelvis(tilt):
     whole = match_rotation(patch, core, srch["max_deg"], srch["step_deg"])
     assert cut.deg == pytest.approx(tilt, abs=0.2)
     assert abs(whole.deg) < abs(tilt) - 0.25
-
-
-def test_patches_cut_at_a_swinging_scale_are_brought_to_one(tmp_path):
-    # the offline patches are cut with a running median of the hip-landmark distance, which swings
-    # ±5 % with the runner's pose while the runner stays at one distance; matched against a
-    # template of another scale they read off (full validate_analyze grid: per-frame residual SD
-    # 2.2-3.4 deg on 6 of 14 renders). result() brings every patch to the clip's median scale.
-    from gaitscan.pelvis.estimate import PelvisEstimator
-    from gaitscan.pose import landmarks as lm
-    from gaitscan.pose.video import iter_frames
-    from gaitscan.synth import Camera, RunnerParams
-    from gaitscan.synth.render import render_video
-
-    cam = Camera(width=800, height=450, distance_m=2.8)
-    video = tmp_path / "rear_swing.mp4"
-    truth = render_video(RunnerParams(drop_left_deg=8.0, drop_right_deg=2.0, seed=3), cam, fps=30, duration_s=2.0, out=video)
-    hl, hr = np.array(truth["frames"]["px"]["hip_l"]), np.array(truth["frames"]["px"]["hip_r"])
-    true = np.degrees(np.arctan2(hr[:, 1] - hl[:, 1], hr[:, 0] - hl[:, 0]))
-    width = np.linalg.norm(hr - hl, axis=1)
-    swing = 1.0 + 0.05 * np.sin(2 * np.pi * np.arange(len(hl)) / 11.0)   # ±5 %, not in step with the gait
-    est = PelvisEstimator()
-    with iter_frames(video) as frames:
-        for i, frame in enumerate(frames):
-            xy = np.full((33, 2), np.nan)
-            xy[lm.L_HIP], xy[lm.R_HIP] = hl[i], hr[i]
-            est.update(frame.rgb, xy, match=False, hip_width_px=width[i] * swing[i])
-    trace = est.result()
-    assert trace.reason is None
-    err = trace.image_deg - true
-    assert np.isfinite(err).mean() > 0.9
-    print(f"swinging scale: error mean {np.nanmean(err):+.2f}, SD {np.nanstd(err):.2f} deg")
-    assert abs(np.nanmean(err)) <= 0.5 and np.nanstd(err) <= 0.6, (np.nanmean(err), np.nanstd(err))

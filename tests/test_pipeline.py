@@ -161,6 +161,21 @@ def test_side_pass_gives_the_sequential_passes_answers(rear_render):
     assert side.scene_roll(series) == video_scene_roll(video, series)
 
 
+def test_side_pass_fed_other_hip_landmarks_gives_no_answer(rear_render):
+    # the side pass measures the pelvis from the rows the model handed it while running; if the
+    # final series' hips differed (one row here), its answer is not the sequential pass's
+    from dataclasses import replace
+
+    from gaitscan.pose import landmarks as lm
+
+    video, series = rear_render
+    side = _fed_side_pass(video, series)
+    xy = series.xy.copy()
+    xy[len(xy) // 2, lm.L_HIP] += 3.0
+    assert side.pelvis_result(replace(series, xy=xy)) is None
+    assert "hip landmarks" in side.failure
+
+
 def test_side_pass_that_missed_frames_hands_over_to_the_sequential_pass(rear_render):
     from gaitscan.pelvis import image_obliquity_estimator
 

@@ -53,7 +53,7 @@ from .search import Match, match_rotation, rotate, symmetry_tilt
 METHOD = "pelvis-image"
 #: frames before a live estimate is given (the template needs a few strides of averaging)
 _WARMUP_FRAMES = 30
-#: frames of hip-landmark distance the patch scale is the median of (offline: centred on the frame)
+#: frames of hip-landmark distance (the last ones seen) the patch scale is the median of
 HIP_WIDTH_WINDOW = 90
 #: live use: frames of template before an estimate is shown (:meth:`PelvisEstimator.live_refusal`)
 _LIVE_WARMUP_FRAMES = 90
@@ -187,15 +187,14 @@ class PelvisEstimator:
         #: live: the uniform template's (rotation, halves) weights, made on the first match
         self._live_weights: Optional[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = None
 
-    def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True,
-               hip_width_px: Optional[float] = None) -> Optional[Match]:
+    def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True) -> Optional[Match]:
         """Add one frame: ``rgb`` (H, W, 3) uint8, ``xy_row`` (33, 2) landmark pixels (NaN = none).
 
-        ``hip_width_px``: the runner's hip-landmark distance the patch is scaled by, when known
-        (offline: a median centred on the frame, :func:`gaitscan.pelvis.offline.measure_video`);
-        default the median over the last frames seen. At the start of a stream that median rests on
-        a few frames: on a 60 fps render it was 5 % wide for 0.3 s, and those frames' patches,
-        scaled unlike the template, matched it 15–25° off with full confidence.
+        The patch is scaled by the runner's hip-landmark distance, the median over the last
+        ``HIP_WIDTH_WINDOW`` frames seen: all a stream knows. That scale swings with the pose and,
+        at the start of a stream, rests on a few frames (on a 60 fps render it was 5 % wide for
+        0.3 s); the offline :meth:`result` brings every patch to the clip's one scale, while live
+        matches use the running scale.
 
         Returns the frame's match against the template averaged so far (live use), or None
         while warming up or when the hips are not seen; ``match=False`` (offline use, which only
@@ -208,7 +207,7 @@ class PelvisEstimator:
             return None
         self._hipw.append(float(np.linalg.norm(hr - hl)))
         self._all_hipw.append(self._hipw[-1])
-        hw = float(np.median(self._hipw)) if hip_width_px is None or not np.isfinite(hip_width_px) else float(hip_width_px)
+        hw = float(np.median(self._hipw))
         if hw < 2:
             self._patches.append(None)
             self._covered.append(np.nan)

@@ -6,10 +6,9 @@ from typing import Optional, Union
 
 import numpy as np
 
-from ..pose import landmarks as lm
 from ..pose.series import PoseSeries
 from ..pose.video import iter_frames
-from .estimate import HIP_WIDTH_WINDOW, PelvisEstimator, PelvisTrace
+from .estimate import PelvisEstimator, PelvisTrace
 from .roll import runner_box, scene_roll
 
 PathLike = Union[str, Path]
@@ -29,7 +28,6 @@ def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[floa
     T = len(series)
     order: list[int] = []
     half = 0.5 * float(np.median(np.diff(series.t))) if T > 1 else np.inf
-    hipw = centred_hip_width(series)
     with iter_frames(video, start_s=start_s, end_s=end_s, stride=stride) as frames:
         for frame in frames:
             i = int(np.clip(np.searchsorted(series.t, frame.t), 0, T - 1)) if T else 0
@@ -42,27 +40,12 @@ def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[floa
             while len(order) < i:   # rows with no frame of their own
                 est.update(frame.rgb, np.full_like(series.xy[0], np.nan), match=False)
                 order.append(len(order))
-            est.update(frame.rgb, series.xy[i], match=False, hip_width_px=hipw[i])  # only result() is used
+            est.update(frame.rgb, series.xy[i], match=False)  # only result() is used
             order.append(i)
     while len(order) < T:
         est.update(np.zeros((2, 2, 3), np.uint8), np.full_like(series.xy[0], np.nan), match=False)
         order.append(len(order))
     return est.result()
-
-
-def centred_hip_width(series: PoseSeries, *, window: int = HIP_WIDTH_WINDOW) -> np.ndarray:
-    """(T,) hip-landmark distance (pixels), the median over ``window`` frames centred on each frame
-    (fewer at the clip's ends, missing frames left out; NaN where none was seen): the patch scale
-    of :meth:`PelvisEstimator.update`, settled from the first frame on."""
-    w = np.linalg.norm(series.xy[:, lm.L_HIP] - series.xy[:, lm.R_HIP], axis=1)
-    out = np.full(len(w), np.nan)
-    h = window // 2
-    for i in range(len(w)):
-        seg = w[max(0, i - h):i + h + 1]
-        seg = seg[np.isfinite(seg)]
-        if seg.size:
-            out[i] = np.median(seg)
-    return out
 
 
 def video_scene_roll(video: PathLike, series: PoseSeries, *, every_s: float = 1.0) -> tuple[Optional[float], int]:

@@ -1,27 +1,23 @@
 """The frame work that follows the pose model, run beside it on the second core (issue 8).
 
 ``gaitscan analyze`` of a rear or front view looks at the frames three times: the pose model; the
-pelvis image estimator (:mod:`gaitscan.pelvis`: a patch around the hip landmarks of every frame,
-scaled by the runner's hip width as a median over the frames ±45 around it); and, for the camera
-roll, the scene's level and plumb lines in one frame a second with the runner left out. One after
-the other, the last two decoded the whole video again after the model had finished.
+pelvis image estimator (:mod:`gaitscan.pelvis`: a patch around the hip landmarks of every frame);
+and, for the camera roll, the scene's level and plumb lines in one frame a second with the runner
+left out. One after the other, the last two decoded the whole video again after the model had
+finished.
 
 :class:`SidePass` does them *during* the pose pass, on a thread of its own: it decodes the video a
-second time, a little behind the model — frame ``k`` waits until the model has placed the runner
-in frame ``k + 45``, so its centred hip width is known — and makes the same
-:meth:`~gaitscan.pelvis.PelvisEstimator.update` calls with the same arguments as
-:func:`gaitscan.pelvis.offline.measure_video`, and the same :func:`~gaitscan.pelvis.roll.scene_roll`
-votes as :func:`gaitscan.pelvis.offline.video_scene_roll`. MediaPipe, PyAV and OpenCV release the
-GIL, so on two cores the model runs undisturbed while the other core decodes and measures.
-
-Why a second decode rather than pelvis crops handed over from the model's frames: the patch
-scale is known only 45 frames later, so full-resolution crops a few hip widths wide would have to
-be held that long (tens of MB at 1080p, more the nearer the runner), while decoding once more
-only costs time on the core the model does not use.
+second time, right behind the model — frame ``k`` waits until the model has placed the runner in
+it — and makes the same :meth:`~gaitscan.pelvis.PelvisEstimator.update` calls with the same
+arguments as :func:`gaitscan.pelvis.offline.measure_video`, and the same
+:func:`~gaitscan.pelvis.roll.scene_roll` votes as :func:`gaitscan.pelvis.offline.video_scene_roll`.
+MediaPipe, PyAV and OpenCV release the GIL, so on two cores the model runs undisturbed while the
+other core decodes and measures. (A second decode rather than frames handed over by the model:
+with two model threads the frames come back as the model's answers, not as pictures, and decoding
+once more only costs time on the core the model does not use.)
 
 Its answers are used only when they provably equal the sequential passes — the same frames with
-the same timestamps as the pose series' rows, the same hip widths as
-:func:`~gaitscan.pelvis.offline.centred_hip_width` of the final series; otherwise
+the same timestamps as the pose series' rows, the same hip landmarks; otherwise
 :meth:`SidePass.pelvis_result` and :meth:`SidePass.scene_roll` return None with the reason in
 :attr:`SidePass.failure`, and the caller runs the sequential pass.
 """
@@ -43,6 +39,8 @@ PathLike = Union[str, Path]
 #: frames the side pass's decoder runs ahead of it (it waits for the model anyway); the decoder runs
 #: on one thread: it has the core the model does not use to itself, and needs fewer frame buffers
 QUEUE_FRAMES = 2
+#: the landmarks the pelvis estimator reads
+_HIPS = [lm.L_HIP, lm.R_HIP]
 
 
 class SidePass:
@@ -59,10 +57,9 @@ class SidePass:
 
     def __init__(self, video: PathLike, *, start_s: Optional[float] = None, end_s: Optional[float] = None,
                  stride: int = 1, pelvis: bool = True, roll_every_s: Optional[float] = 1.0) -> None:
-        from ..pelvis.estimate import HIP_WIDTH_WINDOW, PelvisEstimator
+        from ..pelvis.estimate import PelvisEstimator
 
         self.video, self.start_s, self.end_s, self.stride = Path(video), start_s, end_s, int(stride)
-        self.lookahead = HIP_WIDTH_WINDOW // 2
         self.estimator = PelvisEstimator() if pelvis else None
         whole = start_s is None and end_s is None and self.stride == 1
         self.roll_every_s = roll_every_s if whole else None
@@ -70,8 +67,7 @@ class SidePass:
         self.failure: Optional[str] = None
         self._cond = threading.Condition()
         self._pending: deque[tuple[float, np.ndarray]] = deque()   # rows the worker has not reached: (t, xy)
-        self._hipw: list[float] = []          # every row's hip-landmark distance, px (NaN = no hips)
-        self._used_hw: list[float] = []       # the patch scale given to each frame
+        self._hips: list[np.ndarray] = []     # the hip landmarks given to the estimator, per frame (2, 2) px
         self._votes: list[float] = []
         self._frames = 0
         self._pose_done = self._stop = False
@@ -82,10 +78,8 @@ class SidePass:
     def __call__(self, t: float, xy_row: np.ndarray) -> None:
         """``on_frame`` of :func:`~gaitscan.pose.run_pose`: the time ``t`` (s) and the runner's
         landmarks ``(33, 2)`` px of one row, rows in time order."""
-        d = (xy_row[lm.R_HIP] - xy_row[lm.L_HIP]).reshape(1, 2)
         with self._cond:
             self._pending.append((float(t), xy_row))
-            self._hipw.append(float(np.linalg.norm(d, axis=1)[0]))  # as centred_hip_width computes it
             self._cond.notify()
 
     def finish(self) -> None:
@@ -108,12 +102,10 @@ class SidePass:
         """The :class:`~gaitscan.pelvis.PelvisTrace` of ``series`` (the pose pass's series, any clock),
         as :func:`~gaitscan.pelvis.offline.measure_video` would give it; None (see :attr:`failure`)
         when this pass cannot vouch for that."""
-        from ..pelvis.offline import centred_hip_width
-
         if self.estimator is None or not self._consistent(series):
             return None
-        if not np.array_equal(np.asarray(self._used_hw), centred_hip_width(series), equal_nan=True):
-            self.failure = "the hip widths used differ from the final series'"
+        if not np.array_equal(np.asarray(self._hips).reshape(-1, 2, 2), series.xy[:, _HIPS], equal_nan=True):
+            self.failure = "the hip landmarks used differ from the final series'"
             return None
         return self.estimator.result()
 
@@ -134,18 +126,15 @@ class SidePass:
         return self.failure is None
 
     # ------------------------------------------------------------------ the worker
-    def _next_row(self, k: int) -> Optional[tuple[float, np.ndarray, float]]:
-        """Row ``k``'s (t, xy, centred hip width) once the model is ``lookahead`` rows past it or
-        done; None when it has stopped or has no row ``k``."""
+    def _next_row(self) -> Optional[tuple[float, np.ndarray]]:
+        """The next row's (t, xy) once the model has placed the runner in it; None when the pass
+        has stopped or the model is done without another row."""
         with self._cond:
-            while not self._stop and not self._pose_done and len(self._hipw) <= k + self.lookahead:
+            while not self._stop and not self._pose_done and not self._pending:
                 self._cond.wait()
             if self._stop or not self._pending:
                 return None
-            t, xy = self._pending.popleft()
-            seg = np.asarray(self._hipw[max(0, k - self.lookahead):k + self.lookahead + 1])
-        seg = seg[np.isfinite(seg)]
-        return t, xy, (float(np.median(seg)) if seg.size else float("nan"))
+            return self._pending.popleft()
 
     def _work(self) -> None:
         from ..pelvis.roll import runner_box, scene_roll
@@ -155,18 +144,18 @@ class SidePass:
             with FrameStream(self.video, start_s=self.start_s, end_s=self.end_s, stride=self.stride,
                              queue_frames=QUEUE_FRAMES, decoder_threads=1) as frames:
                 for k, frame in enumerate(frames):
-                    row = self._next_row(k)
+                    row = self._next_row()
                     if row is None:
                         if not self._stop:
                             self.failure = f"the second decode has a frame {k} the pose pass did not"
                         return
-                    t, xy, hw = row
+                    t, xy = row
                     if t != frame.t:
                         self.failure = f"frame {k} of the second decode is at {frame.t:.6f} s, the pose row at {t:.6f} s"
                         return
                     if self.estimator is not None:
-                        self.estimator.update(frame.rgb, xy, match=False, hip_width_px=hw)
-                        self._used_hw.append(hw)
+                        self.estimator.update(frame.rgb, xy, match=False)
+                        self._hips.append(xy[_HIPS])
                     if self.roll_every_s is not None and frame.t >= next_t:
                         next_t = frame.t + self.roll_every_s
                         roll, _ = scene_roll(frame.rgb, runner_box(xy))
