@@ -14,6 +14,10 @@ the residual SD:
 - ``flat_hem``: both.
 
     python benchmarks/ablate_pelvis_gain.py [--run 10] [--seconds 4] [--workdir DIR]
+                                            [--drop L R] [--variants default,flat]
+
+``--drop L R`` renders the grid point with other pelvic drops (degrees in left / right stance):
+the gain also depends on how big the drops are.
 
 Renders and pose series are kept in ``--workdir`` (default a temporary folder).
 """
@@ -88,8 +92,15 @@ def main() -> None:
     ap.add_argument("--run", type=int, default=10, help="grid point of validate_analyze.py's full grid (default 10)")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--drop", type=float, nargs=2, metavar=("L", "R"), help="other drops than the grid point's (deg)")
+    ap.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
     args = ap.parse_args()
-    spec = va.grid(False)[args.run]
+    variants = [v for v in args.variants.split(",") if v]
+    if not variants or set(variants) - set(VARIANTS):
+        ap.error(f"--variants: choose from {', '.join(VARIANTS)}")
+    spec = dict(va.grid(False)[args.run])
+    if args.drop:
+        spec["drop"] = tuple(args.drop)
     params = RunnerParams(drop_left_deg=spec["drop"][0], drop_right_deg=spec["drop"][1],
                           offset_left_m=spec["offset"][0], offset_right_m=spec["offset"][1],
                           cadence_spm=spec["cadence"], speed_mps=round(va.STEP_LENGTH_M * spec["cadence"] / 60, 3),
@@ -100,8 +111,9 @@ def main() -> None:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         print(f"run {args.run}: {spec}")
-        for name in VARIANTS:
-            video = work / f"run{args.run:02d}_{args.seconds:g}s_{name}_{va.RENDER_VERSION}.mp4"
+        drops = "" if not args.drop else f"_drop{args.drop[0]:g}-{args.drop[1]:g}"
+        for name in variants:
+            video = work / f"run{args.run:02d}{drops}_{args.seconds:g}s_{name}_{va.RENDER_VERSION}.mp4"
             if not (video.exists() and truth_path(video).exists()):
                 render_variant(name, params, cam, spec["fps"], args.seconds, video)
             r = gain(video)

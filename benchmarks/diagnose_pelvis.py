@@ -30,14 +30,20 @@ from gaitscan.pose.series import PoseSeries
 from gaitscan.synth.render import truth_path
 
 
+def true_hip_line(truth: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(true obliquity (T,) deg of the hip-joint line in the image, camera roll included;
+    its (T, 2) hip-joint distance vector in px) from a render's truth JSON."""
+    px = truth["frames"]["px"]
+    d = np.asarray(px["hip_r"], float) - np.asarray(px["hip_l"], float)
+    return np.degrees(np.arctan2(d[:, 1], d[:, 0])), d
+
+
 def diagnose(video: Path) -> dict:
     """The split (see the module docstring) of one render with its cached ``.npz`` pose series."""
     truth = json.loads(truth_path(video).read_text())
     series = PoseSeries.load(video.with_suffix(".npz"))
     trace = measure_video(video, series)
-    px = truth["frames"]["px"]
-    d = np.asarray(px["hip_r"], float) - np.asarray(px["hip_l"], float)
-    true = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
+    true, d = true_hip_line(truth)
     est = trace.image_deg
     T = min(len(est), len(true))
     est, true = est[:T], true[:T]

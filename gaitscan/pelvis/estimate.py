@@ -3,9 +3,10 @@
 Method (chosen by measurement, ``benchmarks/validate_pelvis.py``):
 
 1. Every frame, an upright, scale-normalised contrast patch around the hip landmarks
-   (:mod:`gaitscan.pelvis.patch`). Offline, every patch is then brought to one scale, the clip's
-   median hip-landmark distance (a treadmill runner stays at one distance; the landmark distance
-   swings ±5 % with the pose).
+   (:mod:`gaitscan.pelvis.patch`), cut at one scale: the median hip-landmark distance of the first
+   ``SCALE_FRAMES`` frames with hips (a treadmill runner stays at one distance, while the landmark
+   distance swings ±5 % with the pose and drifts by a few % over seconds). Offline, every patch is
+   then brought to the clip's median distance, which also mends the first frames' patches.
 2. **Relative obliquity**: the runner's own pelvis template is the average of the patches; each
    frame's patch is searched over in-plane rotations × translations against it
    (:func:`gaitscan.pelvis.search.match_rotation`), the template is re-averaged from the aligned
@@ -53,8 +54,9 @@ from .search import Match, match_rotation, rotate, symmetry_tilt
 METHOD = "pelvis-image"
 #: frames before a live estimate is given (the template needs a few strides of averaging)
 _WARMUP_FRAMES = 30
-#: frames of hip-landmark distance (the last ones seen) the patch scale is the median of
-HIP_WIDTH_WINDOW = 90
+#: frames with hips whose median hip-landmark distance becomes the patch scale for the rest of the
+#: stream (before that, the median of the frames so far)
+SCALE_FRAMES = 90
 #: live use: frames of template before an estimate is shown (:meth:`PelvisEstimator.live_refusal`)
 _LIVE_WARMUP_FRAMES = 90
 #: live use: template frames between two recomputations of its symmetry-axis tilt
@@ -174,8 +176,8 @@ class PelvisEstimator:
         self._patches: list[Optional[int]] = []  # per frame: the patch's key in the store, or None
         self._patch_hw: list[float] = []         # per stored patch: the hip width it is scaled by (px)
         self._covered: list[float] = []
-        self._hipw: deque[float] = deque(maxlen=HIP_WIDTH_WINDOW)
         self._all_hipw: list[float] = []
+        self._scale: Optional[float] = None   # the patch scale, once fixed (:data:`SCALE_FRAMES`)
         self._sum: Optional[np.ndarray] = None
         self._n = 0
         self._level: Optional[tuple[int, float]] = None   # live: (template frames, symmetry tilt)
@@ -190,11 +192,13 @@ class PelvisEstimator:
     def update(self, rgb: np.ndarray, xy_row: np.ndarray, *, match: bool = True) -> Optional[Match]:
         """Add one frame: ``rgb`` (H, W, 3) uint8, ``xy_row`` (33, 2) landmark pixels (NaN = none).
 
-        The patch is scaled by the runner's hip-landmark distance, the median over the last
-        ``HIP_WIDTH_WINDOW`` frames seen: all a stream knows. That scale swings with the pose and,
-        at the start of a stream, rests on a few frames (on a 60 fps render it was 5 % wide for
-        0.3 s); the offline :meth:`result` brings every patch to the clip's one scale, while live
-        matches use the running scale.
+        The patch is scaled by the runner's hip-landmark distance: the median over the first
+        ``SCALE_FRAMES`` frames with hips, fixed from then on (the live template sums every patch
+        since :meth:`reset`, so its patches must share a scale; a running median followed the
+        landmarks' drift — 44–47 px early, 42–45 px late on one render whose true distance stayed
+        46 px — and the live reading with it). Before that, the median of the frames so far, which
+        at the start of a stream rests on a few frames (on a 60 fps render it was 5 % wide for
+        0.3 s); the offline :meth:`result` brings every patch to the clip's one scale.
 
         Returns the frame's match against the template averaged so far (live use), or None
         while warming up or when the hips are not seen; ``match=False`` (offline use, which only
@@ -205,9 +209,10 @@ class PelvisEstimator:
             self._patches.append(None)
             self._covered.append(np.nan)
             return None
-        self._hipw.append(float(np.linalg.norm(hr - hl)))
-        self._all_hipw.append(self._hipw[-1])
-        hw = float(np.median(self._hipw))
+        self._all_hipw.append(float(np.linalg.norm(hr - hl)))
+        if self._scale is None and len(self._all_hipw) >= SCALE_FRAMES:
+            self._scale = float(np.median(self._all_hipw))
+        hw = self._scale if self._scale is not None else float(np.median(self._all_hipw))
         if hw < 2:
             self._patches.append(None)
             self._covered.append(np.nan)
@@ -274,7 +279,10 @@ class PelvisEstimator:
         ``_LIVE_HALVES_MIN`` readings are in, a seat that turns less than the waistband over the
         recent frames (:func:`~gaitscan.pelvis.quality.halves_refusal`: loose plain shorts; once
         refused, the estimate comes back only above ``halves_release_ratio``)."""
-        hw = float(np.median(self._all_hipw)) if self._all_hipw else float("nan")
+        if self._scale is not None:
+            hw = self._scale
+        else:
+            hw = float(np.median(self._all_hipw)) if self._all_hipw else float("nan")
         reason = quality.clip_refusal(hw, np.asarray(self._covered, float), self.lim["refuse"])
         if reason is not None:
             return reason
@@ -393,9 +401,9 @@ class PelvisEstimator:
         n_it = int(srch["template_iterations"])
         # one patch scale for the clip: its median hip-landmark distance. A treadmill runner stays at
         # one distance, but that distance swings ±5 % with the pose and drifts over seconds, and
-        # the patches were cut with a running median of it (all a stream can know); a patch whose
-        # scale differs from the template's matches it off (full validate_analyze grid: per-frame
-        # residual SD 2.2-3.4 deg on 6 of 14 renders, 0.8-1.6 with one scale)
+        # the first patches were cut with a median of few frames (all a stream can know); a patch
+        # whose scale differs from the template's matches it off (full validate_analyze grid:
+        # per-frame residual SD 2.2-3.4 deg on 6 of 14 renders, 0.8-1.6 with one scale)
         template, weights = self._to_one_scale(hw), None
         matches: dict[int, Match] = {}
         for it in range(n_it + 1):
