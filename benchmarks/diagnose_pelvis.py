@@ -68,14 +68,22 @@ def diagnose(video: Path) -> dict:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def workdir_renders(doc: str) -> tuple[argparse.Namespace, list[Path]]:
+    """The command line of a script over a ``validate_analyze.py --workdir`` folder (``workdir``,
+    ``--json``; ``doc`` its docstring) and the folder's renders that have their truth JSON and
+    cached pose series; exits with a message when there are none."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("workdir", type=Path, help="a validate_analyze.py --workdir folder")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
     videos = sorted(v for v in args.workdir.glob("*.mp4") if truth_path(v).exists() and v.with_suffix(".npz").exists())
     if not videos:
         raise SystemExit(f"{args.workdir}: no render with its truth and pose series (run validate_analyze.py --workdir first)")
+    return args, videos
+
+
+def main() -> None:
+    args, videos = workdir_renders(__doc__)
     rows = []
     print(f"{'render':<28} {'hip px lm/true':>15} {'gain':>5} {'level':>6} {'resid SD':>8} | side: total = level + gain + residual")
     for v in videos:

@@ -15,7 +15,6 @@ mean |live − true| and |offline − true| (true: the hip-joint line in the ima
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ from gaitscan.pose.video import iter_frames
 from gaitscan.synth.render import truth_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from diagnose_pelvis import true_hip_line  # noqa: E402
+from diagnose_pelvis import true_hip_line, workdir_renders  # noqa: E402
 
 
 def live_and_offline(video: Path) -> dict:
@@ -52,13 +51,7 @@ def live_and_offline(video: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("workdir", type=Path, help="a validate_analyze.py --workdir folder")
-    parser.add_argument("--json", type=Path, help="write the results here")
-    args = parser.parse_args()
-    videos = sorted(v for v in args.workdir.glob("*.mp4") if truth_path(v).exists() and v.with_suffix(".npz").exists())
-    if not videos:
-        raise SystemExit(f"{args.workdir}: no render with its truth and pose series (run validate_analyze.py --workdir first)")
+    args, videos = workdir_renders(__doc__)
     rows = []
     print(f"{'render':<28} {'live n':>9} {'|live-true|':>11} {'|offline-true|':>14} {'max |live-offline|':>18}")
     for v in videos:
