@@ -45,6 +45,13 @@ def rotate(img: np.ndarray, deg: float) -> np.ndarray:
     return cv2.warpAffine(img, M, (cols, rows), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _vertex(a: float, b: float, c: float) -> Optional[float]:
+    """Where the parabola through (−1, ``a``), (0, ``b``), (1, ``c``) peaks, as an offset from 0
+    clipped to ±0.5; None when it has no peak (``b`` not above the chord of ``a`` and ``c``)."""
+    den = a - 2 * b + c
+    return min(max(0.5 * (a - c) / den, -0.5), 0.5) if den < 0 else None
+
+
 def _subpixel_peak(res: np.ndarray) -> tuple[float, tuple[float, float]]:
     """Peak score and (x, y) place of a ``cv2.matchTemplate`` map, refined between pixels by a
     parabola through the best pixel and its neighbours along each axis (where it has them).
@@ -58,9 +65,8 @@ def _subpixel_peak(res: np.ndarray) -> tuple[float, tuple[float, float]]:
     for axis, ok in ((0, 0 < x < cols - 1), (1, 0 < y < rows - 1)):
         if ok:
             a, c = (res[y, x - 1:x + 2:2] if axis == 0 else res[y - 1:y + 2:2, x]).tolist()
-            den = a - 2 * b + c
-            if den < 0:
-                off = min(max(0.5 * (a - c) / den, -0.5), 0.5)
+            off = _vertex(a, b, c)
+            if off is not None:
                 place[axis] += off
                 peak -= 0.25 * (a - c) * off
     return peak, (place[0], place[1])
@@ -142,10 +148,10 @@ def match_rotation(patch: np.ndarray, template: np.ndarray, max_deg: float = 20.
     deg, curv = float(angles[k]), 0.0
     if 0 < k < n - 1:
         y0, y1, y2 = sc[k - 1], sc[k], sc[k + 1]
-        den = y0 - 2 * y1 + y2
-        if den < 0:
-            deg += float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5)) * step_deg
-            curv = float(-den / step_deg ** 2)
+        off = _vertex(y0, y1, y2)
+        if off is not None:
+            deg += float(off) * step_deg
+            curv = float(-(y0 - 2 * y1 + y2) / step_deg ** 2)
     mr = (patch.shape[1] - template.shape[1]) / 2, (patch.shape[0] - template.shape[0]) / 2
     return Match(deg, float(sc[k]), (float(where[k, 0] - mr[0]), float(where[k, 1] - mr[1])), curv)
 
