@@ -212,7 +212,7 @@ class PelvisEstimator:
         self._all_hipw.append(float(np.linalg.norm(hr - hl)))
         if self._scale is None and len(self._all_hipw) >= SCALE_FRAMES:
             self._scale = float(np.median(self._all_hipw))
-        hw = self._scale if self._scale is not None else float(np.median(self._all_hipw))
+        hw = self._patch_scale()
         if hw < 2:
             self._patches.append(None)
             self._covered.append(np.nan)
@@ -279,11 +279,7 @@ class PelvisEstimator:
         ``_LIVE_HALVES_MIN`` readings are in, a seat that turns less than the waistband over the
         recent frames (:func:`~gaitscan.pelvis.quality.halves_refusal`: loose plain shorts; once
         refused, the estimate comes back only above ``halves_release_ratio``)."""
-        if self._scale is not None:
-            hw = self._scale
-        else:
-            hw = float(np.median(self._all_hipw)) if self._all_hipw else float("nan")
-        reason = quality.clip_refusal(hw, np.asarray(self._covered, float), self.lim["refuse"])
+        reason = quality.clip_refusal(self._patch_scale(), np.asarray(self._covered, float), self.lim["refuse"])
         if reason is not None:
             return reason
         if self._n < _LIVE_WARMUP_FRAMES:
@@ -298,6 +294,13 @@ class PelvisEstimator:
             self._halves_refused = reason is not None
             return reason
         return None
+
+    def _patch_scale(self) -> float:
+        """The hip-landmark distance (px) patches are cut at now: fixed once ``SCALE_FRAMES`` frames
+        with hips were seen, before that the median of those so far; NaN before any."""
+        if self._scale is not None:
+            return self._scale
+        return float(np.median(self._all_hipw)) if self._all_hipw else float("nan")
 
     def _patch(self, i: int) -> np.ndarray:
         """Frame ``i``'s stored contrast patch."""
