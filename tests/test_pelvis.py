@@ -216,26 +216,34 @@ def test_scene_roll_from_level_and_plumb_lines(roll):
     assert n >= 3 and est == pytest.approx(roll, abs=0.3)
 
 
-def _truth_hip_trace(tmp_path, fps: int) -> tuple[np.ndarray, np.ndarray]:
-    """(measured, true) image obliquity per frame of a rear render at ``fps``, the estimator told
-    where to look by the true hip centres (no pose model: only the estimator is under test)."""
-    from gaitscan.pose import landmarks as lm
-    from gaitscan.pose.series import PoseSeries
+def _rear_8_2(tmp_path, fps: int, seconds: float):
+    """A rear render (800×450, 2.8 m; drops 8/2) at ``fps``: (video, truth, true hip centres (2, T, 2)
+    px, true image obliquity (T,) deg) — for tests of the estimator alone, told where to look by the
+    true hip centres instead of the pose model."""
     from gaitscan.synth import Camera, RunnerParams
     from gaitscan.synth.render import render_video
 
-    cam = Camera(width=800, height=450, distance_m=2.8)
-    video = tmp_path / f"rear_{fps}.mp4"
-    truth = render_video(RunnerParams(drop_left_deg=8.0, drop_right_deg=2.0, seed=3), cam, fps=fps, duration_s=1.6, out=video)
+    video = tmp_path / f"rear_{fps}_{seconds:g}s.mp4"
+    truth = render_video(RunnerParams(drop_left_deg=8.0, drop_right_deg=2.0, seed=3), Camera(width=800, height=450, distance_m=2.8),
+                         fps=fps, duration_s=seconds, out=video)
     hl, hr = np.array(truth["frames"]["px"]["hip_l"]), np.array(truth["frames"]["px"]["hip_r"])
+    return video, truth, np.stack([hl, hr]), np.degrees(np.arctan2(hr[:, 1] - hl[:, 1], hr[:, 0] - hl[:, 0]))
+
+
+def _truth_hip_trace(tmp_path, fps: int) -> tuple[np.ndarray, np.ndarray]:
+    """(measured, true) image obliquity per frame of a rear render at ``fps`` (:func:`_rear_8_2`)."""
+    from gaitscan.pose import landmarks as lm
+    from gaitscan.pose.series import PoseSeries
+
+    video, truth, (hl, hr), true = _rear_8_2(tmp_path, fps, 1.6)
     T = len(hl)
     xy = np.full((T, 33, 2), np.nan)
     xy[:, lm.L_HIP], xy[:, lm.R_HIP] = hl, hr
     series = PoseSeries(xy, np.ones((T, 33)), np.ones((T, 33)), np.zeros((T, 33, 3)), np.array(truth["frames"]["t"]),
-                        np.ones(T, bool), np.ones(T, np.int32), cam.width, cam.height)
+                        np.ones(T, bool), np.ones(T, np.int32), truth["width"], truth["height"])
     trace = measure_video(video, series)
     assert trace.reason is None
-    return trace.image_deg, np.degrees(np.arctan2(hr[:, 1] - hl[:, 1], hr[:, 0] - hl[:, 0]))
+    return trace.image_deg, true
 
 
 def test_the_trace_does_not_depend_on_the_frame_rate(tmp_path):
@@ -334,14 +342,8 @@ def test_live_estimate_keeps_one_scale_while_the_hip_landmarks_drift(tmp_path):
     from gaitscan.pelvis.estimate import PelvisEstimator
     from gaitscan.pose import landmarks as lm
     from gaitscan.pose.video import iter_frames
-    from gaitscan.synth import Camera, RunnerParams
-    from gaitscan.synth.render import render_video
 
-    video = tmp_path / "rear_drift.mp4"
-    truth = render_video(RunnerParams(drop_left_deg=8.0, drop_right_deg=2.0, seed=3), Camera(width=800, height=450, distance_m=2.8),
-                         fps=30, duration_s=6.0, out=video)
-    hl, hr = np.array(truth["frames"]["px"]["hip_l"]), np.array(truth["frames"]["px"]["hip_r"])
-    true = np.degrees(np.arctan2(hr[:, 1] - hl[:, 1], hr[:, 0] - hl[:, 0]))
+    video, _, (hl, hr), true = _rear_8_2(tmp_path, 30, 6.0)
     mid, k = (hl + hr) / 2, np.linspace(1.0, 0.94, len(hl))[:, None]
     est = PelvisEstimator(keep_patches=False)
     live = np.full(len(hl), np.nan)
