@@ -40,6 +40,9 @@ from gaitscan.pose.series import PoseSeries
 from gaitscan.synth import Camera, RunnerParams, render_video
 from gaitscan.synth.render import kept_truth
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate_pelvis import OFFSET_LIMIT_HIPW, SIGN_FROM, TARGET_MEAN, TARGET_SD  # noqa: E402  (issue 4's targets)
+
 DROPS = [(0.0, 12.0), (6.0, 6.0), (12.0, 3.0), (3.0, 9.0), (9.0, 0.0)]
 OFFSETS_M = [(0.06, 0.06), (-0.03, -0.03), (0.05, -0.02), (-0.04, 0.07), (0.10, 0.02)]
 CADENCES = [150, 160, 170, 180, 190]
@@ -117,12 +120,12 @@ def run_one(spec: dict, workdir: Path, seconds: float, pelvis_method: str) -> di
         res[f"drop_ownmid_err_{side}"] = float(np.mean(own)) if own else None
     signed = [(g["pelvic_drop_deg"], t["pelvic_drop_2d_level_deg"]) for g, t in pairs
               if g["pelvic_drop_deg"] is not None and t["pelvic_drop_2d_level_deg"] is not None
-              and abs(t["pelvic_drop_2d_level_deg"]) >= 3.0]
+              and abs(t["pelvic_drop_2d_level_deg"]) >= SIGN_FROM]
     res["drop_sign_n"], res["drop_sign_wrong"] = len(signed), sum(int(a_ * b_ < 0) for a_, b_ in signed)
     clear = [(g["crossover"], t["foot_offset_hipw"] <= 0) for g, t in pairs
-             if abs(t["foot_offset_hipw"]) >= 0.15 and g["crossover"] is not None]
+             if abs(t["foot_offset_hipw"]) >= OFFSET_LIMIT_HIPW and g["crossover"] is not None]
     res["crossover_clear_n"] = len(clear)
-    res["crossover_clear_refused"] = sum(1 for g, t in pairs if abs(t["foot_offset_hipw"]) >= 0.15 and g["crossover"] is None)
+    res["crossover_clear_refused"] = sum(1 for g, t in pairs if abs(t["foot_offset_hipw"]) >= OFFSET_LIMIT_HIPW and g["crossover"] is None)
     res["crossover_clear_wrong"] = sum(int(a_ != b_) for a_, b_ in clear)
     res["true_offsets_hipw"] = sorted({round(t["foot_offset_hipw"], 2) for _, t in pairs})
     return res
@@ -174,17 +177,17 @@ def table(results: list[dict]) -> str:
         ic_by_fps.setdefault(r["spec"]["fps"], []).extend(np.abs(r["contact_err_frames"]))
     lines += ["",
               f"pelvic drop ({'/'.join(methods)}) per-side mean |error| vs 2D truth: mean {d2[0]:.2f}°, "
-              f"worst {d2[1]:.2f}° (n={d2[2]} sides; target ≤ 1.0°)",
+              f"worst {d2[1]:.2f}° (n={d2[2]} sides; target ≤ {TARGET_MEAN}°)",
               f"pelvic drop ({'/'.join(methods)}) per-step error SD per side: mean {sds.mean():.2f}°, worst {sds.max():.2f}°, "
-              f"{int((sds > 1.5).sum())} of {sds.size} sides over 1.5° (target ≤ 1.5°)",
-              f"pelvic drop ({'/'.join(methods)}) wrong sign, steps with a true drop of 3° or more: "
+              f"{int((sds > TARGET_SD).sum())} of {sds.size} sides over {TARGET_SD}° (target ≤ {TARGET_SD}°)",
+              f"pelvic drop ({'/'.join(methods)}) wrong sign, steps with a true drop of {SIGN_FROM:g}° or more: "
               f"{sum(r['drop_sign_wrong'] for r in results)} of {sum(r['drop_sign_n'] for r in results)} (target 0)",
               f"pelvic drop ({'/'.join(methods)}) per-side mean |error| vs 3D truth: mean {d3[0]:.2f}°, worst {d3[1]:.2f}°",
               f"pelvic drop ({'/'.join(methods)}) vs the true drop at analyze's own midstance frame (the estimator "
               f"without event timing): mean {down[0]:.2f}°, worst {down[1]:.2f}°",
               f"pelvic drop, hip landmarks only, per-side mean |error| vs 2D truth: mean {dlm[0]:.2f}°, worst {dlm[1]:.2f}°",
               f"foot offset per-side mean |error|: mean {off[0]:.3f}, worst {off[1]:.3f} hip widths (target ≤ 0.1)",
-              f"crossover, steps ≥ 0.15 hip widths from the midline: {wrong} wrong of {clear} (target 0; "
+              f"crossover, steps ≥ {OFFSET_LIMIT_HIPW} hip widths from the midline: {wrong} wrong of {clear} (target 0; "
               f"{sum(r['crossover_clear_refused'] for r in results)} more not measurable)",
               f"cadence |error|: mean {cad[0]:.2f}, worst {cad[1]:.2f} steps/min (target ≤ 1)"]
     for fps, errs in sorted(ic_by_fps.items()):
