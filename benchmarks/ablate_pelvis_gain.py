@@ -101,10 +101,13 @@ def main() -> None:
     spec = dict(va.grid(False)[args.run])
     if args.drop:
         spec["drop"] = tuple(args.drop)
-    params = RunnerParams(drop_left_deg=spec["drop"][0], drop_right_deg=spec["drop"][1],
-                          offset_left_m=spec["offset"][0], offset_right_m=spec["offset"][1],
-                          cadence_spm=spec["cadence"], speed_mps=round(va.STEP_LENGTH_M * spec["cadence"] / 60, 3),
-                          seed=spec["seed"])
+    try:
+        params = RunnerParams(drop_left_deg=spec["drop"][0], drop_right_deg=spec["drop"][1],
+                              offset_left_m=spec["offset"][0], offset_right_m=spec["offset"][1],
+                              cadence_spm=spec["cadence"], speed_mps=round(va.STEP_LENGTH_M * spec["cadence"] / 60, 3),
+                              seed=spec["seed"])
+    except ValueError as exc:   # a --drop the runner cannot take
+        ap.error(str(exc))
     cam = Camera(view="rear", distance_m=spec["distance"], height_m=spec["cam_height"], roll_deg=spec["roll"],
                  rails=spec["rails"])
     with tempfile.TemporaryDirectory() as tmp:

@@ -45,9 +45,10 @@ def live_and_offline(video: Path) -> dict:
     true, _ = true_hip_line(truth)
     mid = np.array([s["midstance_frame"] for s in truth["steps"] if s["midstance_frame"] < len(series)], int)
     lv, of, tr = live[mid], off[mid], true[mid]
+    gap = np.abs(lv - of)
     return {"video": video.name, "midstance_frames": int(mid.size), "live_n": int(np.isfinite(lv).sum()),
             "live_err": float(np.nanmean(np.abs(lv - tr))), "offline_err": float(np.nanmean(np.abs(of - tr))),
-            "live_vs_offline_max": float(np.nanmax(np.abs(lv - of)))}
+            "live_vs_offline_max": float(np.nanmax(gap)) if np.isfinite(gap).any() else float("nan")}
 
 
 def main() -> None:
