@@ -64,7 +64,7 @@ def test_live_session_gives_the_offline_steps_on_the_same_frames():
         assert lv.pelvic_drop_deg == pytest.approx(off["pelvic_drop_deg"], abs=0.02)
         assert lv.foot_offset_hipw == pytest.approx(off["foot_offset_hipw"], abs=0.005)
         assert lv.crossover == off["crossover"]
-    roll = rolling_stats(live, 1000)
+    roll = rolling_stats(live, 1000, session.view)
     assert roll.left.pelvic_drop_deg == pytest.approx(offline["summary"]["left"]["pelvic_drop_deg"]["mean"], abs=0.01)
     assert roll.right.pelvic_drop_deg == pytest.approx(offline["summary"]["right"]["pelvic_drop_deg"]["mean"], abs=0.01)
     assert roll.cadence_spm == pytest.approx(offline["cadence_spm"], abs=0.5)
@@ -76,10 +76,25 @@ def test_rolling_numbers_cover_only_the_last_steps():
         return Step(i, side, 0.35 * i, 0.35 * i + 0.1, 0.35 * i + 0.2, i, i, i, pelvic_drop_deg=drop, crossover=cross,
                     foot_offset_hipw=-0.1 if cross else 0.1)
     steps = [step(i, "left" if i % 2 == 0 else "right", 10.0 if i < 10 else 2.0, i < 10) for i in range(30)]
-    roll = rolling_stats(steps, 5)
+    roll = rolling_stats(steps, 5, "rear")
     assert roll.left.pelvic_drop_deg == pytest.approx(2.0) and roll.left.crossover_rate == 0.0
     assert roll.left.n_steps == 5 and roll.n_steps == 30
     assert roll.cadence_spm == pytest.approx(60 / 0.35, abs=0.1)
+
+
+def test_rolling_cadence_and_baseline_come_from_the_views_cadence_event():
+    # analyze measures cadence on toe-offs from behind and on contacts from the side; live must do
+    # the same (it read contacts in every view, and from behind with ~18 of 60 fps reaching the model
+    # they scattered enough for the rolling cadence to miscount a step now and then)
+    steps = [Step(i, "left" if i % 2 == 0 else "right", 0.33 * i, 0.35 * i + 0.2, 0.35 * i + 0.25, i, i, i)
+             for i in range(24)]
+    assert rolling_stats(steps, 10, "rear").cadence_spm == pytest.approx(60 / 0.35, abs=0.1)
+    assert rolling_stats(steps, 10, "front").cadence_spm == pytest.approx(60 / 0.35, abs=0.1)
+    assert rolling_stats(steps, 10, "side").cadence_spm == pytest.approx(60 / 0.33, abs=0.1)
+    from gaitscan.live.session import FrameUpdate
+    for view, step_s in (("rear", 0.35), ("side", 0.33)):
+        update = FrameUpdate(steps[-1].contact_t, None, 1, None, view, steps[-1:], rolling_stats(steps, 10, view))
+        assert Feedback(load_targets()).update(update, steps).baseline_spm == pytest.approx(60 / step_s, abs=0.1)
 
 
 # ---------------------------------------------------------------------------- newest frame wins
@@ -230,7 +245,7 @@ def _steps(n: int, step_s: float, *, crossover_right: bool = False) -> list[Step
 
 def _update(steps: list[Step], new: list[Step]):
     from gaitscan.live.session import FrameUpdate
-    return FrameUpdate(steps[-1].contact_t if steps else 0.0, None, 1, None, "rear", new, rolling_stats(steps, 10))
+    return FrameUpdate(steps[-1].contact_t if steps else 0.0, None, 1, None, "rear", new, rolling_stats(steps, 10, "rear"))
 
 
 def test_cadence_target_is_5_to_10_percent_over_the_measured_baseline():

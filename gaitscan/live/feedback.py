@@ -16,7 +16,7 @@ from typing import Literal, Optional
 import yaml
 
 from ..metrics.steps import Step
-from ..metrics.summary import cadence
+from ..metrics.summary import cadence, cadence_events
 from .session import FrameUpdate
 
 Level = Literal["ok", "warn", "fault"]
@@ -104,7 +104,7 @@ class Feedback:
         if self.baseline_spm is None:
             mine = steps[self._from_step:]
             if len(mine) >= tg.baseline_steps:
-                self.baseline_spm = cadence([s.contact_t for s in mine])["cadence_spm"]
+                self.baseline_spm = cadence(cadence_events(mine, update.view))["cadence_spm"]
         repeated = []
         for step in update.new_steps:
             for metric, bad in (("pelvic_drop", step.pelvic_drop_deg is not None and step.pelvic_drop_deg > tg.max_drop_deg),

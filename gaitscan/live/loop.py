@@ -176,5 +176,5 @@ def run_live(source: FrameSource, detect: Detect, session: LiveSession, feedback
     rep.captured, rep.dropped = source.delivered, source.dropped
     session.finish()
     rep.steps, rep.baseline_spm = list(session.steps), feedback.baseline_spm
-    rep.rolling = rolling_stats(session.steps, session.window_steps)
+    rep.rolling = rolling_stats(session.steps, session.window_steps, session.view)
     return rep

@@ -39,7 +39,7 @@ from ..metrics.events import FOOT_POINTS, HEEL, METHODS, EventResult, GaitEventD
 from ..metrics.filtering import smooth_runs
 from ..metrics.pelvis import ESTIMATORS, image_to_runner, landmark_obliquity
 from ..metrics.steps import Step, body_scale, compute_steps
-from ..metrics.summary import cadence
+from ..metrics.summary import cadence, cadence_events
 from ..metrics.view import View, detect_view, relabel_sides
 from ..pelvis import METHOD as IMAGE_METHOD
 from ..pelvis import PelvisEstimator
@@ -127,10 +127,11 @@ def _mean(values: list) -> Optional[float]:
     return float(np.mean(v)) if v else None
 
 
-def rolling_stats(steps: list[Step], window_steps: int) -> Rolling:
+def rolling_stats(steps: list[Step], window_steps: int, view: Optional[str]) -> Rolling:
     """Per side, the mean pelvic drop, mean landing offset and crossover rate of its last
-    ``window_steps`` steps; cadence (:func:`gaitscan.metrics.summary.cadence`) over the contacts
-    of the last ``2 × window_steps`` steps."""
+    ``window_steps`` steps; cadence (:func:`gaitscan.metrics.summary.cadence`) over the last
+    ``2 × window_steps`` steps' events of the ``view``, as analyze measures it
+    (:func:`~gaitscan.metrics.summary.cadence_events`)."""
     per_side = {}
     for side in ("left", "right"):
         mine = [s for s in steps if s.stance == side][-window_steps:]
@@ -138,7 +139,7 @@ def rolling_stats(steps: list[Step], window_steps: int) -> Rolling:
         per_side[side] = SideStats(len(mine), _mean([s.pelvic_drop_deg for s in mine]),
                                    _mean([s.foot_offset_hipw for s in mine]),
                                    float(np.mean(cross)) if cross else None)
-    cad = cadence([s.contact_t for s in steps[-2 * window_steps:]])["cadence_spm"]
+    cad = cadence(cadence_events(steps[-2 * window_steps:], view))["cadence_spm"]
     return Rolling(per_side["left"], per_side["right"], cad, len(steps))
 
 
@@ -250,7 +251,7 @@ class LiveSession:
                 v = float(landmark_obliquity(one, self.view, self.roll).deg[0])
             obl = v if np.isfinite(v) else None
         return FrameUpdate(t, runner, row.n_people, obl, self.view, new,
-                           rolling_stats(self.steps, self.window_steps), dict(self.landings), row,
+                           rolling_stats(self.steps, self.window_steps, self.view), dict(self.landings), row,
                            method, None if self.pelvis is None else self.pelvis_reason)
 
     # ------------------------------------------------------------------ pelvis from the image

@@ -20,7 +20,7 @@ from .pelvis import ESTIMATORS, ObliquityEstimator, landmark_obliquity
 from .quality import quality_checks
 from .steps import body_scale, compute_steps
 from .config import thresholds
-from .summary import bounce_cadence, cadence, summarise
+from .summary import bounce_cadence, cadence, cadence_events, summarise
 from .view import detect_view, relabel_sides
 
 SCHEMA = "gaitscan.analysis/1"
@@ -90,9 +90,7 @@ def analyse_series(series: PoseSeries, *, height_cm: Optional[float] = None, cam
                               camera_roll_deg=roll)
         if not steps:
             not_measurable["steps"] = "no complete stance (contact to toe-off) found"
-    # cadence from the most reliable event of the view: side — Zeni contacts; rear/front — toe-offs
-    # (on renders through the model, contacts from behind are the noisier event)
-    cad = cadence([st.contact_t if view.view == "side" else st.toe_off_t for st in steps])
+    cad = cadence(cadence_events(steps, view.view))
     bounce = (bounce_cadence((s.xy[:, lm.L_HIP, 1] + s.xy[:, lm.R_HIP, 1]) / 2, fps) if fps is not None
               else {"cadence_spm": None, "corr": None, "reason": "fewer than 2 frames"})
     checked = _check_cadence(cad, bounce)

@@ -82,6 +82,14 @@ def summarise(steps: Sequence[Step]) -> dict[str, Any]:
     return {"left": left, "right": right, "asymmetry": asym}
 
 
+def cadence_events(steps: Sequence[Step], view: Optional[str]) -> list[float]:
+    """The event times (s) cadence is measured from, one per step: the contacts in a side view
+    (Zeni), the toe-offs from behind or in front — through the model, contacts seen from behind are
+    the noisier event, the more so when live keeps only some of the frames. ``gaitscan analyze``
+    and ``gaitscan live`` both measure cadence on these."""
+    return [st.contact_t if view == "side" else st.toe_off_t for st in steps]
+
+
 def cadence(contact_t: Sequence[float], *, min_contacts: int = 4) -> dict[str, Any]:
     """Cadence (steps/min) from the event times of both feet (contacts or toe-offs), with a 95 % CI.
 
