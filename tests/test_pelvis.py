@@ -332,6 +332,43 @@ def test_the_rotation_search_ignores_the_thighs_below_the_pelvis(tilt):
     assert abs(whole.deg) < abs(tilt) - 0.25
 
 
+def test_pixels_that_turn_less_than_the_pelvis_are_set_aside():
+    # At big drops the seat's lateral outline partly follows the thighs, and the whole-patch match
+    # read low (gain 0.89 at 12/12 deg drops: benchmarks/ablate_pelvis_gain.py). lagging_weights
+    # finds such pixels from how the aligned patches still change with the matched angle; matched
+    # again without them (cross-fitted over runs of frames), the frames turn in full.
+    from gaitscan.pelvis.estimate import PelvisEstimator, lagging_weights
+
+    est = PelvisEstimator()
+    rows, cols = est.geo.shape
+    hip, cx = est.geo.hip_row, (cols - 1) / 2
+    pelvis, outline = np.zeros((rows, cols), np.float32), np.zeros((rows, cols), np.float32)
+    cv2.line(pelvis, (int(cx - 30), int(hip - 8)), (int(cx + 30), int(hip - 8)), 1.0, 2)
+    for sx in (-1, 1):
+        cv2.ellipse(pelvis, (int(cx + sx * 13), int(hip + 3)), (11, 8), 0, 0, 360, 1.0, 2)
+        cv2.line(outline, (int(cx + sx * 33), int(hip - 4)), (int(cx + sx * 33), int(hip + 10)), 1.5, 2)
+    pelvis, outline = cv2.GaussianBlur(pelvis, (0, 0), 1.0), cv2.GaussianBlur(outline, (0, 0), 1.0)
+    truth = 8.0 * np.sin(np.linspace(0, 6 * np.pi, 96))
+    rng = np.random.default_rng(0)
+    # content at obliquity d is rotate(·, −d): the pelvis turns by d, the outline by 0.2 d
+    patches = [rotate(pelvis, -d) + rotate(outline, -0.2 * d) + rng.normal(0, 0.02, (rows, cols)).astype(np.float32)
+               for d in truth]
+    core = est._core(pelvis + outline)
+    srch = est.lim["search"]
+    matches = {i: match_rotation(p, core, srch["max_deg"], srch["step_deg"], est._rotation_weights(core, None))
+               for i, p in enumerate(patches)}
+    est._patches = [est._store.append(p) for p in patches]
+    again = est._without_lagging_pixels(list(range(len(patches))), core, None, matches)
+    gain = lambda ms: np.polyfit(truth, [ms[i].deg for i in range(len(truth))], 1)[0]  # noqa: E731
+    assert gain(matches) < 0.9                                # the outline pulls the match low (0.83) …
+    assert gain(again) == pytest.approx(1.0, abs=0.03)        # … and no longer (0.99)
+    before = np.array([matches[i].deg for i in range(len(truth))])
+    lag = lagging_weights((rotate(p, d) for p, d in zip(patches, before)), before, srch["lagging_z"])
+    assert lag[outline > 0.5 * outline.max()].mean() < 0.3
+    assert lag[(pelvis > 0.5 * pelvis.max()) & (outline < 0.05)].mean() > 0.9
+    assert np.all(lagging_weights([pelvis] * 5, np.zeros(5), 3.0) == 1.0)   # angles that never vary: no weights
+
+
 def test_live_estimate_keeps_one_scale_while_the_hip_landmarks_drift(tmp_path):
     # the live template sums every patch since reset, so every patch must be cut at one scale; the
     # model's hip-landmark distance drifts by a few % over seconds while a treadmill runner stays at

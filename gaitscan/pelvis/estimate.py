@@ -12,7 +12,10 @@ Method (chosen by measurement, ``benchmarks/validate_pelvis.py``):
    (:func:`gaitscan.pelvis.search.match_rotation`), the template is re-averaged from the aligned
    patches, and the search repeated (``template_iterations``). The first search is coarse-to-fine
    over the whole grid (``coarse_every``), the repeats only near each frame's previous angle
-   (``refine_window_deg``, the whole grid when the best is at the window's edge).
+   (``refine_window_deg``, the whole grid when the best is at the window's edge). Offline, the
+   frames are then matched once more with the template pixels that turn significantly less than
+   the estimate down-weighted (:func:`lagging_weights`, cross-fitted; ``lagging_z``): at big drops
+   part of the seat's outline follows the thighs, and the whole patch read the drop low.
 3. **Absolute level**: the tilt of the template's left–right mirror-symmetry axis
    (:func:`gaitscan.pelvis.search.symmetry_tilt`). Frame obliquity = template tilt + relative.
    Relative tracking alone cannot tell a constant asymmetry from camera roll; the symmetry axis
@@ -36,7 +39,7 @@ import os
 import tempfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Optional
@@ -115,10 +118,41 @@ def rigidity(aligned: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return m.astype(np.float32), (m * m / (m * m + var + 1e-6)).astype(np.float32)
 
 
+def lagging_weights(aligned: Iterable[np.ndarray], deg: np.ndarray, z_limit: float) -> np.ndarray:
+    """Per-pixel weights (R, C) float32 in 0..1 that set aside template pixels turning
+    significantly less than the pelvis as a whole.
+
+    ``aligned``: the frames' patches turned level by their matched angles ``deg`` (n,), image
+    degrees relative to the template. Content that turns with gain g relative to the matched angle
+    is left at (g − 1)·deg after alignment, so a pixel's aligned value changes with ``deg`` at
+    the slope b = (g − 1)·D, D being the mean aligned patch's change per degree of rotation. The
+    slope is the least-squares one of the pixel's values on ``deg`` and se its standard error;
+    z = b·sign(D)/se. Weight 1 where z ≥ −``z_limit``, exp(−(z + z_limit)²/2) below (a pixel
+    turning less than the estimate beyond chance, e.g. the outline of a thigh at the seat's edge).
+    Running float64 sums; all ones with fewer than 3 frames or angles that do not vary.
+    """
+    dc = np.asarray(deg, float)
+    dc = dc - dc.mean() if dc.size else dc
+    sxx = float(dc @ dc)
+    n, s1, s2, sxy = 0, 0.0, 0.0, 0.0
+    for a, x in zip(aligned, dc):
+        a = np.asarray(a, np.float64)
+        s1, s2, sxy, n = s1 + a, s2 + a * a, sxy + x * a, n + 1
+    if n < 3 or not sxx > 0:
+        return np.ones(np.shape(s1) if n else (1, 1), np.float32)
+    mean = (s1 / n).astype(np.float32)
+    b = sxy / sxx
+    rss = np.maximum(s2 - n * mean.astype(np.float64) ** 2 - b * b * sxx, 0.0)
+    se = np.sqrt(rss / (n - 2) / sxx)
+    D = (rotate(mean, -1.0) - rotate(mean, 1.0)) / 2.0
+    z = b * np.sign(D) / (se + 1e-9)
+    return np.where(z >= -z_limit, 1.0, np.exp(-0.5 * (z + z_limit) ** 2)).astype(np.float32)
+
+
 class _PatchStore:
     """Equal-shape float32 patches by key: the first ``in_memory`` kept in memory, the rest in an
     unlinked temporary file, so a 10-minute clip needs no more memory than a 1-minute one
-    (the offline result reads every patch again, three times). :meth:`get` is thread-safe."""
+    (the offline result reads every patch again, several times). :meth:`get` is thread-safe."""
 
     def __init__(self, in_memory: int = 1800) -> None:
         self.in_memory = int(in_memory)
@@ -389,6 +423,34 @@ class PelvisEstimator:
                                                               core, halves), idx[::step]), float).reshape(-1, 2)
         return got[:, 0], got[:, 1]
 
+    def _without_lagging_pixels(self, idx: list[int], core: np.ndarray, weights: Optional[np.ndarray],
+                                matches: dict[int, Match]) -> dict[int, Match]:
+        """Every frame matched once more with the template pixels that turn less than the estimate
+        down-weighted (:func:`lagging_weights`, ``search.lagging_z``).
+
+        Cross-fitted: the frames are cut into ``search.lagging_blocks`` runs of consecutive frames,
+        alternately in two folds, and each fold is matched with the weights measured on the other
+        (weights measured on the frames they then weigh would keep the pixels that happen to
+        follow those frames' noise, and the angles' scatter grew). The weights change how far each
+        frame turns, not the template's zero, on which the level is measured: the mean angle of the
+        confident frames is kept."""
+        srch, conf = self.lim["search"], self.lim["confidence"]
+        good = [i for i in idx if matches[i].score >= conf["score_floor"]] or idx
+        run = max(1, len(idx) // int(srch["lagging_blocks"]))
+        fold = {i: (k // run) % 2 for k, i in enumerate(idx)}
+        full = np.ones(self.geo.shape, np.float32) if weights is None else weights
+        new: dict[int, Match] = {}
+        for f in (0, 1):
+            other = [i for i in good if fold[i] != f] or good
+            lag = lagging_weights((self._align(self._patch(i), matches[i]) for i in other),
+                                  np.array([matches[i].deg for i in other]), float(srch["lagging_z"]))
+            new.update(self._match_all([i for i in idx if fold[i] == f], core, self._core(full * lag), matches))
+        ok = [i for i in idx if quality.frame_confidence(new[i], conf) >= conf["min_frame_confidence"]]
+        if not ok:
+            return new
+        shift = float(np.mean([matches[i].deg for i in ok]) - np.mean([new[i].deg for i in ok]))
+        return {i: replace(m, deg=m.deg + shift) for i, m in new.items()}
+
     def result(self) -> PelvisTrace:
         """The offline estimate over every frame given so far (iterated template)."""
         if not self.keep_patches:
@@ -421,6 +483,7 @@ class PelvisEstimator:
         reason = quality.halves_refusal(ratio, self.lim["refuse"])
         if reason is not None:
             return PelvisTrace(nan, nan.copy(), np.zeros(T), float("nan"), hw, reason, ratio)
+        matches = self._without_lagging_pixels(idx, core, weights, matches)
         level = symmetry_tilt((template * (1.0 if weights is None else weights)).astype(np.float32),
                               self.geo.margin_px, srch["level_max_deg"], srch["step_deg"] / 2)
         if abs(level.deg) >= srch["level_max_deg"] - srch["step_deg"]:
