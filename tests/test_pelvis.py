@@ -376,7 +376,7 @@ def test_live_estimate_keeps_one_scale_while_the_hip_landmarks_drift(tmp_path):
     # the landmarks drift 6 % closer together over 6 s; a running 90-frame median followed them
     # and the live reading lost its template (mean |error| 0.63 deg, SD 0.89); the scale fixed
     # after the first 90 frames reads like the undrifted clip (0.18, SD 0.23).
-    from gaitscan.pelvis.estimate import PelvisEstimator
+    from gaitscan.pelvis.estimate import SCALE_FRAMES, PelvisEstimator
     from gaitscan.pose import landmarks as lm
     from gaitscan.pose.video import iter_frames
 
@@ -393,3 +393,4 @@ def test_live_estimate_keeps_one_scale_while_the_hip_landmarks_drift(tmp_path):
     assert np.isfinite(err).sum() >= 80          # from the end of the warm-up on
     print(f"live under drift: mean |error| {np.nanmean(np.abs(err)):.2f}, SD {np.nanstd(err):.2f} deg")
     assert np.nanmean(np.abs(err)) <= 0.35 and np.nanstd(err) <= 0.45
+    assert len(est._all_hipw) == SCALE_FRAMES < len(hl)   # live keeps no per-frame list beyond the scale's

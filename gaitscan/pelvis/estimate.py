@@ -210,7 +210,7 @@ class PelvisEstimator:
         self._patches: list[Optional[int]] = []  # per frame: the patch's key in the store, or None
         self._patch_hw: list[float] = []         # per stored patch: the hip width it is scaled by (px)
         self._covered: list[float] = []
-        self._all_hipw: list[float] = []
+        self._all_hipw: list[float] = []       # hip-landmark distances (px); live: the first SCALE_FRAMES only
         self._scale: Optional[float] = None   # the patch scale, once fixed (:data:`SCALE_FRAMES`)
         self._sum: Optional[np.ndarray] = None
         self._n = 0
@@ -243,7 +243,8 @@ class PelvisEstimator:
             self._patches.append(None)
             self._covered.append(np.nan)
             return None
-        self._all_hipw.append(float(np.linalg.norm(hr - hl)))
+        if self.keep_patches or self._scale is None:  # live needs them only until the scale is fixed
+            self._all_hipw.append(float(np.linalg.norm(hr - hl)))
         if self._scale is None and len(self._all_hipw) >= SCALE_FRAMES:
             self._scale = float(np.median(self._all_hipw))
         hw = self._patch_scale()
