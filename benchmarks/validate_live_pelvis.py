@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from gaitscan.pelvis.estimate import PelvisEstimator
+from gaitscan.pelvis.offline import frames_for_rows
 from gaitscan.pose.series import PoseSeries
-from gaitscan.pose.video import iter_frames
 from gaitscan.synth.render import truth_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,11 +36,12 @@ def live_and_offline(video: Path) -> dict:
     series = PoseSeries.load(video.with_suffix(".npz"))
     est = PelvisEstimator()
     live = np.full(len(series), np.nan)
-    with iter_frames(video) as frames:
-        for i, frame in enumerate(frames):
-            if i >= len(series):
-                break
-            live[i] = est.live_obliquity(est.update(frame.rgb, series.xy[i]))[0]
+    no_hips = np.full_like(series.xy[0], np.nan)
+    for i, rgb in frames_for_rows(video, series):   # paired by timestamp, as analyze pairs them
+        if rgb is None:
+            est.update(np.zeros((2, 2, 3), np.uint8), no_hips)
+        else:
+            live[i] = est.live_obliquity(est.update(rgb, series.xy[i]))[0]
     off = est.result().image_deg
     true, _ = true_hip_line(truth)
     mid = np.array([s["midstance_frame"] for s in truth["steps"] if s["midstance_frame"] < len(series)], int)

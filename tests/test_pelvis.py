@@ -369,6 +369,28 @@ def test_pixels_that_turn_less_than_the_pelvis_are_set_aside():
     assert np.all(lagging_weights([pelvis] * 5, np.zeros(5), 3.0) == 1.0)   # angles that never vary: no weights
 
 
+def test_frames_pair_with_rows_by_timestamp():
+    # analyze's pelvis pass and validate_live_pelvis pair frames with pose rows by timestamp: a row
+    # no frame belongs to (a dropped frame, the series running past the video) gets None, in order
+    from pathlib import Path
+
+    from gaitscan.pelvis.offline import frames_for_rows
+    from gaitscan.pose.series import PoseSeries
+    from gaitscan.pose.video import iter_frames
+
+    video = Path(__file__).resolve().parents[1] / "samples" / "rear_drop_left_crossover_right.mp4"
+    with iter_frames(video, end_s=0.5) as frames:
+        ft = np.array([f.t for f in frames])
+    t = np.sort(np.concatenate([ft, [(ft[10] + ft[11]) / 2, 100.0]]))   # one row between frames, one after the video
+    T = len(t)
+    series = PoseSeries(np.zeros((T, 33, 2)), np.zeros((T, 33)), np.zeros((T, 33)), np.zeros((T, 33, 3)), t,
+                        np.ones(T, bool), np.ones(T, np.int32), 1280, 720)
+    got = list(frames_for_rows(video, series))
+    assert [i for i, _ in got] == list(range(T))
+    assert [i for i, rgb in got if rgb is None] == [11, T - 1]
+    assert all(rgb.shape == (720, 1280, 3) for _, rgb in got if rgb is not None)
+
+
 def test_live_estimate_keeps_one_scale_while_the_hip_landmarks_drift(tmp_path):
     # the live template sums every patch since reset, so every patch must be cut at one scale; the
     # model's hip-landmark distance drifts by a few % over seconds while a treadmill runner stays at

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 import numpy as np
 
@@ -12,39 +12,52 @@ from .estimate import PelvisEstimator, PelvisTrace
 from .roll import runner_box, scene_roll
 
 PathLike = Union[str, Path]
+#: the image given with a row that has no frame (its hips are unknown, so it is never read)
+_NO_FRAME = np.zeros((2, 2, 3), np.uint8)
+
+
+def frames_for_rows(video: PathLike, series: PoseSeries, *, start_s: Optional[float] = None,
+                    end_s: Optional[float] = None, stride: int = 1) -> Iterator[tuple[int, Optional[np.ndarray]]]:
+    """Every row index of ``series``, in order, with its frame of ``video`` (RGB (H, W, 3) uint8),
+    or None for a row no frame belongs to.
+
+    ``series`` must come from ``video`` with the same ``start_s``/``end_s``/``stride``; frames are
+    paired with rows by timestamp (the nearest row within half a frame interval; a frame whose row
+    already has one is skipped).
+    """
+    T = len(series)
+    if T == 0:
+        return
+    done = 0
+    half = 0.5 * float(np.median(np.diff(series.t))) if T > 1 else np.inf
+    with iter_frames(video, start_s=start_s, end_s=end_s, stride=stride) as frames:
+        for frame in frames:
+            i = int(np.clip(np.searchsorted(series.t, frame.t), 0, T - 1))
+            if i > 0 and abs(series.t[i - 1] - frame.t) < abs(series.t[i] - frame.t):
+                i -= 1
+            if abs(series.t[i] - frame.t) > half or i < done:
+                continue
+            for gap in range(done, i):   # rows with no frame of their own
+                yield gap, None
+            yield i, frame.rgb
+            done = i + 1
+    for gap in range(done, T):
+        yield gap, None
 
 
 def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[float] = None,
                   end_s: Optional[float] = None, stride: int = 1,
                   estimator: Optional[PelvisEstimator] = None) -> PelvisTrace:
-    """Pelvis obliquity for every row of ``series`` from the frames of ``video``.
-
-    ``series`` must come from ``video`` with the same ``start_s``/``end_s``/``stride``; frames are
-    paired with rows by timestamp (nearest row within half a frame interval). Rows without a
-    frame stay unmeasured (NaN).
-    """
+    """Pelvis obliquity for every row of ``series`` from the frames of ``video``, paired by
+    timestamp (:func:`frames_for_rows`); rows without a frame stay unmeasured (NaN)."""
     est = estimator if estimator is not None else PelvisEstimator()
     est.reset()
-    T = len(series)
-    order: list[int] = []
-    half = 0.5 * float(np.median(np.diff(series.t))) if T > 1 else np.inf
-    with iter_frames(video, start_s=start_s, end_s=end_s, stride=stride) as frames:
-        for frame in frames:
-            i = int(np.clip(np.searchsorted(series.t, frame.t), 0, T - 1)) if T else 0
-            if T == 0:
-                break
-            if i > 0 and abs(series.t[i - 1] - frame.t) < abs(series.t[i] - frame.t):
-                i -= 1
-            if abs(series.t[i] - frame.t) > half or (order and i <= order[-1]):
-                continue
-            while len(order) < i:   # rows with no frame of their own
-                est.update(frame.rgb, np.full_like(series.xy[0], np.nan), match=False)
-                order.append(len(order))
-            est.update(frame.rgb, series.xy[i], match=False)  # only result() is used
-            order.append(i)
-    while len(order) < T:
-        est.update(np.zeros((2, 2, 3), np.uint8), np.full_like(series.xy[0], np.nan), match=False)
-        order.append(len(order))
+    no_hips = np.full_like(series.xy[0], np.nan) if len(series) else None
+    for i, rgb in frames_for_rows(video, series, start_s=start_s, end_s=end_s, stride=stride):
+        if rgb is None:
+            est.update(_NO_FRAME, no_hips, match=False)
+        else:
+            est.update(rgb, series.xy[i], match=False)  # only result() is used
     return est.result()
 
 
