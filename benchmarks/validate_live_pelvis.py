@@ -36,10 +36,9 @@ def live_and_offline(video: Path) -> dict:
     series = PoseSeries.load(video.with_suffix(".npz"))
     est = PelvisEstimator()
     live = np.full(len(series), np.nan)
-    no_hips = np.full_like(series.xy[0], np.nan)
     for i, rgb in frames_for_rows(video, series):   # paired by timestamp, as analyze pairs them
         if rgb is None:
-            est.update(np.zeros((2, 2, 3), np.uint8), no_hips)
+            est.skip()
         else:
             live[i] = est.live_obliquity(est.update(rgb, series.xy[i]))[0]
     off = est.result().image_deg

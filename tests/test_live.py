@@ -91,10 +91,9 @@ def test_rolling_cadence_and_baseline_come_from_the_views_cadence_event():
     assert rolling_stats(steps, 10, "rear").cadence_spm == pytest.approx(60 / 0.35, abs=0.1)
     assert rolling_stats(steps, 10, "front").cadence_spm == pytest.approx(60 / 0.35, abs=0.1)
     assert rolling_stats(steps, 10, "side").cadence_spm == pytest.approx(60 / 0.33, abs=0.1)
-    from gaitscan.live.session import FrameUpdate
     for view, step_s in (("rear", 0.35), ("side", 0.33)):
-        update = FrameUpdate(steps[-1].contact_t, None, 1, None, view, steps[-1:], rolling_stats(steps, 10, view))
-        assert Feedback(load_targets()).update(update, steps).baseline_spm == pytest.approx(60 / step_s, abs=0.1)
+        baseline = Feedback(load_targets()).update(_update(steps, steps[-1:], view), steps).baseline_spm
+        assert baseline == pytest.approx(60 / step_s, abs=0.1)
 
 
 # ---------------------------------------------------------------------------- newest frame wins
@@ -243,9 +242,9 @@ def _steps(n: int, step_s: float, *, crossover_right: bool = False) -> list[Step
             for i in range(n)]
 
 
-def _update(steps: list[Step], new: list[Step]):
+def _update(steps: list[Step], new: list[Step], view: str = "rear"):
     from gaitscan.live.session import FrameUpdate
-    return FrameUpdate(steps[-1].contact_t if steps else 0.0, None, 1, None, "rear", new, rolling_stats(steps, 10, "rear"))
+    return FrameUpdate(steps[-1].contact_t if steps else 0.0, None, 1, None, view, new, rolling_stats(steps, 10, view))
 
 
 def test_cadence_target_is_5_to_10_percent_over_the_measured_baseline():

@@ -240,18 +240,14 @@ class PelvisEstimator:
         """
         hl, hr = xy_row[lm.L_HIP], xy_row[lm.R_HIP]
         if not (np.all(np.isfinite(hl)) and np.all(np.isfinite(hr))):
-            self._patches.append(None)
-            self._covered.append(np.nan)
-            return None
+            return self.skip()
         if self.keep_patches or self._scale is None:  # live needs them only until the scale is fixed
             self._all_hipw.append(float(np.linalg.norm(hr - hl)))
         if self._scale is None and len(self._all_hipw) >= SCALE_FRAMES:
             self._scale = float(np.median(self._all_hipw))
         hw = self._patch_scale()
         if hw < 2:
-            self._patches.append(None)
-            self._covered.append(np.nan)
-            return None
+            return self.skip()
         centre = (hl + hr) / 2
         patch = extract(rgb, centre, hw, self.geo)
         c = contrast(patch)
@@ -273,6 +269,12 @@ class PelvisEstimator:
             self._live_halves.append(self._halves_of(c, found.deg, core, halves_w))
         self._confident += int(self.confidence(found) >= self.lim["confidence"]["min_frame_confidence"])
         return found
+
+    def skip(self) -> None:
+        """Add a frame with nothing to measure (no hips, or a pose row no video frame belongs to):
+        it keeps the frame count in step with the rows and gets no angle."""
+        self._patches.append(None)
+        self._covered.append(np.nan)
 
     # ------------------------------------------------------------------ live use
     def confidence(self, match: Match) -> float:

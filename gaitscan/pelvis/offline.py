@@ -12,8 +12,6 @@ from .estimate import PelvisEstimator, PelvisTrace
 from .roll import runner_box, scene_roll
 
 PathLike = Union[str, Path]
-#: the image given with a row that has no frame (its hips are unknown, so it is never read)
-_NO_FRAME = np.zeros((2, 2, 3), np.uint8)
 
 
 def frames_for_rows(video: PathLike, series: PoseSeries, *, start_s: Optional[float] = None,
@@ -52,10 +50,9 @@ def measure_video(video: PathLike, series: PoseSeries, *, start_s: Optional[floa
     timestamp (:func:`frames_for_rows`); rows without a frame stay unmeasured (NaN)."""
     est = estimator if estimator is not None else PelvisEstimator()
     est.reset()
-    no_hips = np.full_like(series.xy[0], np.nan) if len(series) else None
     for i, rgb in frames_for_rows(video, series, start_s=start_s, end_s=end_s, stride=stride):
         if rgb is None:
-            est.update(_NO_FRAME, no_hips, match=False)
+            est.skip()
         else:
             est.update(rgb, series.xy[i], match=False)  # only result() is used
     return est.result()
