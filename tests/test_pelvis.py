@@ -311,7 +311,7 @@ def _pelvis_over_static_thighs(tilt_deg: float) -> tuple[np.ndarray, int, object
     cv2.ellipse(pelvis, (int(cx + 13), int(hip + 3)), (11, 8), 0, 0, 360, 1.0, 2)
     img = cv2.warpAffine(pelvis, cv2.getRotationMatrix2D((cx, hip), -tilt_deg, 1.0), (cols, rows))
     cut = m + int(round((g.above_hipw + est.lim["search"]["rotation_rows_below_hipw"]) * g.hip_width_px))
-    for x in range(4, cols - 4, 9):
+    for x in range(int(cx) - 38, int(cx) + 35, 9):   # placed about the centre, whatever the patch width
         cv2.line(img, (x, cut + 6), (x + 4, rows - 1), 3.0, 2)
     return cv2.GaussianBlur(img, (0, 0), 1.0), m, est
 

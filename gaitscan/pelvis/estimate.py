@@ -398,11 +398,15 @@ class PelvisEstimator:
 
     def _halves_weights(self, core: np.ndarray, wcore: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The template weights (``wcore``, or uniform) of the rows above the hip line (waistband,
-        lower back) and of those below it (seat, gluteal folds), each zero elsewhere."""
+        lower back) and of those below it (seat, gluteal folds), each zero elsewhere and beyond
+        ``refuse.halves_half_width_hipw`` hip widths of the centre column."""
         w = np.ones_like(core) if wcore is None else wcore
         split = self._core_row(0.0)
+        half = self.lim["refuse"]["halves_half_width_hipw"] * self.geo.hip_width_px
+        outside = np.abs(np.arange(core.shape[1]) + 0.5 - core.shape[1] / 2) > half
         upper, lower = w.copy(), w.copy()
         upper[split:], lower[:split] = 0.0, 0.0
+        upper[:, outside], lower[:, outside] = 0.0, 0.0
         return upper, lower
 
     def _halves_of(self, patch: np.ndarray, deg: float, core: np.ndarray,

@@ -21,7 +21,7 @@ class PatchGeometry:
     """Patch size in hip widths and patch pixels (see the module docstring)."""
 
     hip_width_px: int = 32
-    half_width_hipw: float = 1.15
+    half_width_hipw: float = 1.25
     above_hipw: float = 0.45
     below_hipw: float = 0.85
     margin_px: int = 6
