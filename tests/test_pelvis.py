@@ -416,3 +416,27 @@ def test_live_estimate_keeps_one_scale_while_the_hip_landmarks_drift(tmp_path):
     print(f"live under drift: mean |error| {np.nanmean(np.abs(err)):.2f}, SD {np.nanstd(err):.2f} deg")
     assert np.nanmean(np.abs(err)) <= 0.35 and np.nanstd(err) <= 0.45
     assert len(est._all_hipw) == SCALE_FRAMES < len(hl)   # live keeps no per-frame list beyond the scale's
+
+
+
+
+def test_the_seat_waistband_check_reads_only_the_middle_columns():
+    # The patch reaches 1.25 hip widths to each side (the seat's lateral outline needs room), but the
+    # seat/waistband check reads only the middle 1.15 hip widths each side, the width its limits were
+    # chosen on: beside the waist, arms swing on their own, and over the whole width the live check
+    # refused a fitted render of validate_analyze (run 9: no live frame left)
+    from gaitscan.pelvis.estimate import PelvisEstimator
+
+    est = PelvisEstimator()
+    half = est.lim["refuse"]["halves_half_width_hipw"]
+    assert half < est.geo.half_width_hipw
+    core = est._core(np.ones(est.geo.shape, np.float32))
+    given = np.random.default_rng(0).uniform(0.2, 1.0, core.shape).astype(np.float32)
+    upper, lower = est._halves_weights(core, given)
+    x = np.abs(np.arange(core.shape[1]) + 0.5 - core.shape[1] / 2) / est.geo.hip_width_px   # hip widths
+    split = est._core_row(0.0)
+    inside = x <= half
+    assert inside.sum() < core.shape[1] and inside.sum() >= 2 * half * est.geo.hip_width_px - 1
+    assert np.all(upper[:, ~inside] == 0) and np.all(lower[:, ~inside] == 0)
+    assert np.array_equal(upper[:split, inside], given[:split, inside]) and np.all(upper[split:] == 0)
+    assert np.array_equal(lower[split:, inside], given[split:, inside]) and np.all(lower[:split] == 0)
