@@ -11,7 +11,9 @@ side's mean error at the true midstance frames is split into
 - **residual**: what is left (frame-to-frame noise at those frames).
 
 It also prints the hip width the size limit sees (median hip-landmark distance) beside the true
-hip-joint distance, and the SD of the residual over all frames.
+hip-joint distance, where the hip landmarks' midpoint sits relative to the true hip-joint midpoint
+(mean x / y in hip-landmark distances, + = image right / down: the patch is centred there), and
+the SD of the residual over all frames.
 
     python benchmarks/validate_analyze.py --workdir DIR     # renders + pose series, once
     python benchmarks/diagnose_pelvis.py DIR
@@ -47,9 +49,14 @@ def diagnose(video: Path) -> dict:
     est = trace.image_deg
     T = min(len(est), len(true))
     est, true = est[:T], true[:T]
-    out = {"video": video.name, "hip_px_landmarks": float(np.nanmedian(np.linalg.norm(
-        series.xy[:, lm.R_HIP] - series.xy[:, lm.L_HIP], axis=1))),
-        "hip_px_true": float(np.median(np.linalg.norm(d, axis=1))), "reason": trace.reason}
+    hip_lm = float(np.nanmedian(np.linalg.norm(series.xy[:, lm.R_HIP] - series.xy[:, lm.L_HIP], axis=1)))
+    px = truth["frames"]["px"]
+    n = min(len(series), len(d))
+    centre_off = ((series.xy[:n, lm.L_HIP] + series.xy[:n, lm.R_HIP]) / 2
+                  - (np.asarray(px["hip_l"], float)[:n] + np.asarray(px["hip_r"], float)[:n]) / 2)
+    off_x, off_y = (np.nanmean(centre_off, axis=0) / hip_lm).tolist()
+    out = {"video": video.name, "hip_px_landmarks": hip_lm, "hip_px_true": float(np.median(np.linalg.norm(d, axis=1))),
+           "centre_offset_x_hipw": off_x, "centre_offset_y_hipw": off_y, "reason": trace.reason}
     ok = np.isfinite(est)
     if ok.sum() < 10:
         return out
@@ -85,11 +92,13 @@ def workdir_renders(doc: str) -> tuple[argparse.Namespace, list[Path]]:
 def main() -> None:
     args, videos = workdir_renders(__doc__)
     rows = []
-    print(f"{'render':<28} {'hip px lm/true':>15} {'gain':>5} {'level':>6} {'resid SD':>8} | side: total = level + gain + residual")
+    print(f"{'render':<28} {'hip px lm/true':>15} {'lm off x/y':>12} {'gain':>5} {'level':>6} {'resid SD':>8} "
+          "| side: total = level + gain + residual")
     for v in videos:
         r = diagnose(v)
         rows.append(r)
-        head = f"{r['video']:<28} {r['hip_px_landmarks']:6.1f} / {r['hip_px_true']:5.1f}"
+        head = (f"{r['video']:<28} {r['hip_px_landmarks']:6.1f} / {r['hip_px_true']:5.1f} "
+                f"{r['centre_offset_x_hipw']:+5.3f}/{r['centre_offset_y_hipw']:+5.3f}")
         if "gain" not in r:
             print(f"{head}  not measured: {r['reason']}")
             continue
