@@ -102,7 +102,7 @@ def test_patch_puts_the_hip_width_at_the_configured_size():
 def test_covered_fraction_is_unknown_when_the_back_is_outside_the_frame():
     from gaitscan.pelvis.quality import covered_fraction
 
-    geo = PatchGeometry()
+    geo = PatchGeometry.from_limits(limits()["patch"])
     rgb = np.full((100, 200, 3), 90, np.uint8)
     patch = np.zeros(geo.shape + (3,), np.float32)
     for centre in ([100.0, 300.0], [100.0, 20.0], [-50.0, 80.0]):

@@ -18,13 +18,14 @@ import numpy as np
 
 @dataclass(frozen=True)
 class PatchGeometry:
-    """Patch size in hip widths and patch pixels (see the module docstring)."""
+    """Patch size in hip widths and patch pixels (see the module docstring); the values in use
+    are ``limits.yaml``'s ``patch`` section (:meth:`from_limits`)."""
 
-    hip_width_px: int = 32
-    half_width_hipw: float = 1.25
-    above_hipw: float = 0.45
-    below_hipw: float = 0.85
-    margin_px: int = 6
+    hip_width_px: int
+    half_width_hipw: float
+    above_hipw: float
+    below_hipw: float
+    margin_px: int
 
     @classmethod
     def from_limits(cls, limits: Mapping[str, Any]) -> "PatchGeometry":
