@@ -418,8 +418,6 @@ def test_live_estimate_keeps_one_scale_while_the_hip_landmarks_drift(tmp_path):
     assert len(est._all_hipw) == SCALE_FRAMES < len(hl)   # live keeps no per-frame list beyond the scale's
 
 
-
-
 def test_the_seat_waistband_check_reads_only_the_middle_columns():
     # The patch reaches 1.25 hip widths to each side (the seat's lateral outline needs room), but the
     # seat/waistband check reads only the middle 1.15 hip widths each side, the width its limits were
